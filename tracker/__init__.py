@@ -1,0 +1,55 @@
+"""SiamMargin and SiamRPN++ trackers. The public entry point is `load_tracker`.
+
+    from tracker import load_tracker
+    t = load_tracker("models/siammargin/config.yaml", weights="models/siammargin/model.pth")
+    t.init(image, region)    # image: H×W×3 uint8 BGR; region: (x, y, w, h) or 8 polygon numbers
+    r = t.track(image)       # r.bbox: (x, y, w, h) floats, 0-based; r.score: float
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+
+from .checkpoint import load_weights
+from .config import Config, load_config
+from .errors import CheckpointError, ConfigError, DeviceError, ImageError, RegionError, TrackerError
+from .nets import build_network
+from .siamese_tracker import SiameseTracker, TrackResult
+
+__all__ = ["load_tracker", "SiameseTracker", "TrackResult", "Config", "load_config", "TrackerError",
+           "ConfigError", "CheckpointError", "ImageError", "RegionError", "DeviceError"]
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """A torch.device for "cpu", "cuda" or "cuda:N", checked to exist on this machine."""
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise DeviceError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'") from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"device {device!r} requested but CUDA is not available on this machine "
+                              "(no GPU, or a CPU-only PyTorch build); use device='cpu'")
+        index = resolved.index or 0
+        if index >= torch.cuda.device_count():
+            raise DeviceError(f"device {device!r} requested but only {torch.cuda.device_count()} "
+                              "CUDA device(s) exist")
+    elif resolved.type != "cpu":
+        raise DeviceError(f"unsupported device {device!r}; use 'cpu', 'cuda' or 'cuda:N'")
+    return resolved
+
+
+def load_tracker(config_path: str | os.PathLike, weights: str | os.PathLike, device: str = "cpu",
+                 exact: bool = False) -> SiameseTracker:
+    """Builds a tracker from a config (ours or pysot's config.yaml) and a checkpoint.
+
+    exact=True keeps the published code's arithmetic (unfused fp32 modules); the default may use
+    faster arithmetic that agrees with it within the tolerances stated in the README.
+    """
+    config = load_config(config_path)
+    torch_device = resolve_device(device)
+    network = build_network(config.architecture)
+    load_weights(network, weights, config.architecture)
+    network.to(torch_device).eval()
+    return SiameseTracker(network, config.tracker, torch_device)

@@ -1,0 +1,233 @@
+"""The tracking algorithm: pysot's SiamRPNTracker plus SiamMargin's three tracker-side features.
+
+frame → crop → network → decode / penalise → state update → result.
+
+With every feature off this is pysot's SiamRPNTracker; with all on and the SiamMargin network it
+is the VOT2019 submission. On pysot's multi-level heads the online update keeps one cls kernel per
+level (each level samples its own search features on the same grid and updates with the same
+rates), so every ablation row of the SiamMargin talk is a config.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .config import TrackerSettings
+from .errors import ConfigError, TrackerError
+from .geometry import channel_fill, crop_and_resize, make_anchors, make_window, region_to_center_size
+from .images import as_bgr_uint8
+from .nets import Kernels, SiameseNetwork
+from .online_update import blend, sample_target_features
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    bbox: tuple[float, float, float, float]  # (x, y, w, h), 0-based pixels
+    score: float                             # raw foreground score of the chosen anchor
+
+
+@dataclass(frozen=True)
+class SearchGeometry:
+    """Everything that depends only on the search size."""
+    instance_size: int
+    score_size: int
+    anchors: np.ndarray  # (A·n², 4) float32
+    window: np.ndarray   # (A·n²,) float64
+
+
+@dataclass
+class TrackState:
+    """Everything `init` creates and `track` advances; nothing else mutates it."""
+    center: np.ndarray                 # (cx, cy) float64, image pixels
+    size: np.ndarray                   # (w, h) float64
+    fill: np.ndarray                   # uint8 colour for pixels outside the image
+    search_size: int
+    kernels: Kernels                   # current correlation kernels (cls ones updated online)
+    first_cls: list[torch.Tensor]      # cls kernels of the first frame
+    average_cls: list[torch.Tensor]    # moving average of sampled cls kernels
+    last_motion: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    max_speed: float = 0.0             # largest per-frame displacement (crop pixels) since init
+
+
+@dataclass
+class Evaluation:
+    """The outcome of one search at one position."""
+    center: np.ndarray
+    size: np.ndarray
+    score: float           # raw score at the chosen anchor
+    best_pscore: float     # penalised, windowed score at the chosen anchor
+    offset: np.ndarray     # chosen box centre relative to the crop centre, crop pixels
+    speed: float           # |offset|, crop pixels
+    features: list[torch.Tensor]
+
+
+class SiameseTracker:
+    """Single-object tracker. `init` may be called again at any time; it resets everything."""
+
+    def __init__(self, network: SiameseNetwork, settings: TrackerSettings, device: torch.device):
+        self.network = network
+        self.settings = settings
+        self.device = device
+        a = settings.anchor
+        self.geometries = {
+            size: SearchGeometry(size, settings.score_size(size),
+                                 make_anchors(a.stride, a.ratios, a.scales, settings.score_size(size)),
+                                 make_window(settings.score_size(size), a.count))
+            for size in settings.instance_sizes()
+        }
+        self.state: TrackState | None = None
+
+    # -- public API ----------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def init(self, image: np.ndarray, region) -> None:
+        """Starts tracking the target in `region` ((x, y, w, h) or 8 polygon numbers)."""
+        image = as_bgr_uint8(image)
+        center, size = region_to_center_size(region)
+        s = self.settings
+        fill = channel_fill(image)
+        context = s.context_amount * np.sum(size)
+        template_side = round(np.sqrt((size[0] + context) * (size[1] + context)))
+        template = crop_and_resize(image, center, s.exemplar_size, template_side, fill, s.crop_rounding)
+        kernels, _ = self.network.template(self._to_tensor(template))
+        search_size = s.instance_size
+        if s.adaptive_search.enabled and self._is_small(size, image):
+            search_size = s.adaptive_search.large_instance_size
+        self.state = TrackState(center=center, size=size, fill=fill, search_size=search_size,
+                                kernels=kernels, first_cls=list(kernels.cls),
+                                average_cls=list(kernels.cls))
+
+    @torch.inference_mode()
+    def track(self, image: np.ndarray) -> TrackResult:
+        """Locates the target in the next frame."""
+        if self.state is None:
+            raise TrackerError("track() called before init(): initialise the tracker with a region first")
+        image = as_bgr_uint8(image)
+        state, s = self.state, self.settings
+        result = self._evaluate(image, state.center)
+        if s.second_search.enabled and result.score < s.second_search.score_threshold:
+            # "One more search": the target probably moved on; look where its motion points.
+            result = self._evaluate(image, state.center + s.second_search.momentum * state.last_motion)
+        state.last_motion = result.center - state.center
+        state.max_speed = max(state.max_speed, result.speed)
+        state.center, state.size = _clip(result.center, result.size, image.shape)
+        if s.adaptive_search.enabled:
+            large = self._is_small(state.size, image) or state.max_speed > s.adaptive_search.speed_threshold
+            state.search_size = s.adaptive_search.large_instance_size if large else s.instance_size
+        cx, cy = state.center
+        w, h = state.size
+        return TrackResult(bbox=(float(cx - w / 2), float(cy - h / 2), float(w), float(h)),
+                           score=float(result.score))
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _is_small(self, size: np.ndarray, image: np.ndarray) -> bool:
+        area_ratio = (size[0] * size[1]) / float(image.shape[0] * image.shape[1])
+        return area_ratio < self.settings.adaptive_search.area_ratio
+
+    def _to_tensor(self, patch: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(patch).to(self.device).permute(2, 0, 1).unsqueeze(0).float()
+
+    def _evaluate(self, image: np.ndarray, center: np.ndarray) -> Evaluation:
+        """One search around `center` with the current size, kernels and search size."""
+        state, s = self.state, self.settings
+        geometry = self.geometries[state.search_size]
+        size = state.size
+        context = s.context_amount * np.sum(size)
+        template_side = np.sqrt((size[0] + context) * (size[1] + context))
+        scale = s.exemplar_size / template_side
+        search_side = round(template_side * (geometry.instance_size / s.exemplar_size))
+        crop = crop_and_resize(image, center, geometry.instance_size, search_side, state.fill,
+                               s.crop_rounding)
+        output = self.network.search(self._to_tensor(crop), state.kernels)
+        # Random or broken weights can overflow exp() in the decode; the published code carries on
+        # with inf/NaN candidates (the penalty rules them out or the clip tames them), so do we.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._choose(output, geometry, center, scale)
+
+    def _choose(self, output, geometry: SearchGeometry, center: np.ndarray, scale: float) -> Evaluation:
+        """Decodes the outputs, penalises and windows them, and moves the box to the best anchor."""
+        s, size = self.settings, self.state.size
+        score, boxes = self._decode(output.cls, output.loc, geometry)
+
+        # Scale and aspect-ratio change penalty, then the cosine window.
+        scaled_w, scaled_h = size[0] * scale, size[1] * scale
+        scale_change = _change(_padded_side(boxes[2], boxes[3]) / _padded_side(scaled_w, scaled_h))
+        ratio_change = _change((size[0] / size[1]) / (boxes[2] / boxes[3]))
+        penalty = np.exp(-(ratio_change * scale_change - 1) * s.penalty_k)
+        pscore = penalty * score
+        pscore = pscore * (1 - s.window_influence) + geometry.window * s.window_influence
+        best = int(np.argmax(pscore))
+
+        box = boxes[:, best] / scale
+        lr = penalty[best] * score[best] * s.lr
+        new_center = np.array([box[0] + center[0], box[1] + center[1]])
+        new_size = np.array([size[0] * (1 - lr) + box[2] * lr, size[1] * (1 - lr) + box[3] * lr])
+        offset = boxes[:2, best]
+        speed = float((offset[0] ** 2 + offset[1] ** 2) ** 0.5)
+        result = Evaluation(new_center, new_size, float(score[best]), float(pscore[best]),
+                            box[:2] * scale, speed, output.features)
+        if s.online_update.enabled:
+            self._update_cls_kernels(result, new_size * scale)
+        return result
+
+    def _decode(self, cls: torch.Tensor, loc: torch.Tensor, geometry: SearchGeometry):
+        """Foreground probability (float32, A·n²) and boxes (4 × A·n², float32, crop pixels)."""
+        n = cls.size(-1)
+        if n != geometry.score_size:
+            raise ConfigError(
+                f"the network produces a {n}×{n} score map at search size {geometry.instance_size}, "
+                f"but the config's exemplar_size/base_size/anchor.stride give {geometry.score_size}")
+        # Scores: (2A, n, n) → (2, A·n²): background block, then foreground block.
+        score = F.softmax(cls.reshape(2, -1), dim=0)[1]
+        host = torch.cat([score, loc.reshape(-1)]).cpu().numpy()  # the one device→host copy
+        score, delta = host[:score.numel()], host[score.numel():].reshape(4, -1).copy()
+        anchors = geometry.anchors
+        delta[0, :] = delta[0, :] * anchors[:, 2] + anchors[:, 0]
+        delta[1, :] = delta[1, :] * anchors[:, 3] + anchors[:, 1]
+        delta[2, :] = np.exp(delta[2, :]) * anchors[:, 2]
+        delta[3, :] = np.exp(delta[3, :]) * anchors[:, 3]
+        return score, delta
+
+    def _update_cls_kernels(self, result: Evaluation, size_in_crop: np.ndarray) -> None:
+        u, state = self.settings.online_update, self.state
+        samples = [sample_target_features(features, result.offset, size_in_crop, u.context,
+                                          self.settings.anchor.stride, kernel.size(-1) + 2)
+                   for features, kernel in zip(result.features, state.first_cls)]
+        # (the template feature side is the kernel side + 2: the kernel conv is 3×3 unpadded)
+        rate = u.update_rate * result.best_pscore
+        for level, new in enumerate(self.network.cls_kernels(samples)):
+            state.average_cls[level], state.kernels.cls[level] = blend(
+                state.first_cls[level], state.average_cls[level], new, rate, u.first_kernel_weight)
+
+    # -- warm-up -------------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def warm_up(self) -> None:
+        """Runs every input shape this tracker can meet once (template, each search size, the
+        second search and the online update), then forgets the state."""
+        image = np.full((480, 640, 3), 128, np.uint8)
+        image[200:280, 280:360] = 30
+        for search_size in self.settings.instance_sizes():
+            self.init(image, (280, 200, 80, 80))
+            self.state.search_size = search_size
+            self.track(image)
+        self.state = None
+
+
+def _change(r):
+    return np.maximum(r, 1.0 / r)
+
+
+def _padded_side(w, h):
+    pad = (w + h) * 0.5
+    return np.sqrt((w + pad) * (h + pad))
+
+
+def _clip(center: np.ndarray, size: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
+    height, width = shape[:2]
+    return (np.array([max(0, min(center[0], width)), max(0, min(center[1], height))], dtype=np.float64),
+            np.array([max(10, min(size[0], width)), max(10, min(size[1], height))], dtype=np.float64))
