@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import PYSOT_MODELS
+from conftest import PYSOT_MODELS, REPO
 from tracker.config import load_config
 from tracker.nets import build_network
 from tracker.online_update import blend, sample_target_features
@@ -50,7 +50,7 @@ def test_pysot_network_outputs(name, reference_state_dict, golden):
 @torch.inference_mode()
 def test_siammargin_network_kernel_update_and_351(reference_state_dict, golden):
     g = golden("siammargin")
-    settings = load_config("models/siammargin/config.yaml").tracker
+    settings = load_config(REPO / "models" / "siammargin" / "config.yaml").tracker
     network = loaded_network("siammargin", reference_state_dict)
     kernels, _ = network.template(hwc_to_input(g["z"]))
     assert relative_error(kernels.cls[0], g["kernel"]) < TOLERANCE

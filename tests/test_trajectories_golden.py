@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import PYSOT_MODELS, SHARED
+from conftest import PYSOT_MODELS, REPO, SHARED
 from tracker import load_tracker
 
 BOX_TOLERANCE = 0.05
@@ -37,7 +37,7 @@ def test_pysot_trajectory(name, weights_file, golden, single_thread):
 @pytest.mark.parametrize("name", PYSOT_MODELS)
 def test_our_pysot_model_configs_equal_pysot_configs(name):
     from tracker.config import load_config
-    ours = load_config(f"models/{name}/config.yaml")
+    ours = load_config(REPO / "models" / name / "config.yaml")
     theirs = load_config(SHARED / "pysot_configs" / name / "config.yaml")
     assert ours.architecture == theirs.architecture
     assert ours.tracker == theirs.tracker
@@ -45,7 +45,7 @@ def test_our_pysot_model_configs_equal_pysot_configs(name):
 
 def test_siammargin_trajectory(weights_file, golden, single_thread):
     sequence, g = golden("sequence"), golden("siammargin")
-    tracker = load_tracker("models/siammargin/config.yaml", weights=weights_file("siammargin"), exact=True)
+    tracker = load_tracker(REPO / "models" / "siammargin" / "config.yaml", weights=weights_file("siammargin"), exact=True)
     tracker.init(sequence["frames"][0], g["polygon"])
     boxes, scores, sizes = [], [], []
     for frame in sequence["frames"][1:]:
@@ -65,7 +65,7 @@ def test_siammargin_low_score_run_takes_second_searches(tmp_path, reference_stat
     state["rpn.cls.head.3.bias"][:5] += float(g["low_bg_shift"])  # background biases up
     path = tmp_path / "low.pth"
     torch.save(state, path)
-    tracker = load_tracker("models/siammargin/config.yaml", weights=path, exact=True)
+    tracker = load_tracker(REPO / "models" / "siammargin" / "config.yaml", weights=path, exact=True)
     boxes, scores = run(tracker, sequence["frames"], g["polygon"])
     np.testing.assert_allclose(boxes, g["low_boxes"], rtol=0, atol=BOX_TOLERANCE)
     np.testing.assert_allclose(scores, g["low_scores"], rtol=0, atol=SCORE_TOLERANCE)

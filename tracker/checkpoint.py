@@ -32,10 +32,7 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(
-            f"refusing to load {path}: it is not a plain tensor checkpoint (it would need to run "
-            f"pickled Python code: {first_line})") from None
+        raise CheckpointError(f"{_unpickling_problem(path, str(e))}: {path}") from None
     except (EOFError, RuntimeError, zipfile.BadZipFile, ValueError, OSError, UnicodeDecodeError) as e:
         raise CheckpointError(
             f"cannot read weights file {path} (truncated, corrupt, or not a PyTorch checkpoint): "
@@ -54,6 +51,15 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
             value = value.float()  # fp16/bf16/fp64 checkpoints: compute in fp32
         state[key] = value
     return state
+
+
+def _unpickling_problem(path: str, message: str) -> str:
+    """One line for torch's multi-paragraph weights_only refusal."""
+    for line in message.splitlines():
+        if "GLOBAL" in line:  # e.g. "Trying to load unsupported GLOBAL posix.system ..."
+            return ("refusing to load a checkpoint that would run pickled Python code "
+                    f"({line.strip().rstrip('.')}); only plain tensor state dicts are accepted")
+    return "cannot read weights file (corrupt, or not a PyTorch checkpoint)"
 
 
 def _looks_like(keys: set[str]) -> str | None:

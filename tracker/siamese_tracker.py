@@ -112,6 +112,9 @@ class SiameseTracker:
             # "One more search": the target probably moved on; look where its motion points.
             result = self._evaluate(image, state.center + s.second_search.momentum * state.last_motion)
         state.last_motion = result.center - state.center
+        if not np.all(np.isfinite(state.last_motion)):
+            # Broken network output (inf/NaN box): no usable motion for the next second search.
+            state.last_motion = np.zeros(2)
         state.max_speed = max(state.max_speed, result.speed)
         state.center, state.size = _clip(result.center, result.size, image.shape)
         if s.adaptive_search.enabled:
@@ -120,7 +123,7 @@ class SiameseTracker:
         cx, cy = state.center
         w, h = state.size
         return TrackResult(bbox=(float(cx - w / 2), float(cy - h / 2), float(w), float(h)),
-                           score=float(result.score))
+                           score=float(result.score) if np.isfinite(result.score) else 0.0)
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -227,7 +230,13 @@ def _padded_side(w, h):
     return np.sqrt((w + pad) * (h + pad))
 
 
+def _clamp(value: float, low: float, high: float) -> float:
+    """max(low, min(value, high)), with NaN → low (what the published code's Python min/max give)."""
+    return low if np.isnan(value) else max(low, min(value, high))
+
+
 def _clip(center: np.ndarray, size: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
+    """Centre inside the image, size between 10 px and the image size: always finite."""
     height, width = shape[:2]
-    return (np.array([max(0, min(center[0], width)), max(0, min(center[1], height))], dtype=np.float64),
-            np.array([max(10, min(size[0], width)), max(10, min(size[1], height))], dtype=np.float64))
+    return (np.array([_clamp(center[0], 0, width), _clamp(center[1], 0, height)], dtype=np.float64),
+            np.array([_clamp(size[0], 10, width), _clamp(size[1], 10, height)], dtype=np.float64))
