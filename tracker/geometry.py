@@ -90,6 +90,17 @@ def make_window(score_size: int, anchor_count: int) -> np.ndarray:
     return np.tile(np.outer(hanning, hanning).flatten(), anchor_count)
 
 
+def decode_boxes(delta: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """Boxes (4 × N: cx, cy, w, h, float32, crop pixels from the centre) from the loc head's
+    offsets (4 × N: dx, dy, dw, dh) relative to the anchors (N × 4: cx, cy, w, h)."""
+    boxes = np.empty_like(delta, dtype=np.float32)
+    boxes[0] = delta[0] * anchors[:, 2] + anchors[:, 0]
+    boxes[1] = delta[1] * anchors[:, 3] + anchors[:, 1]
+    boxes[2] = np.exp(delta[2]) * anchors[:, 2]
+    boxes[3] = np.exp(delta[3]) * anchors[:, 3]
+    return boxes
+
+
 # ---------------------------------------------------------------------------------------------
 # Crops
 

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 
 from .config import TrackerSettings
 from .errors import ConfigError, TrackerError
-from .geometry import channel_fill, crop_and_resize, make_anchors, make_window, region_to_center_size
+from .geometry import (channel_fill, crop_and_resize, decode_boxes, make_anchors, make_window,
+                       region_to_center_size)
 from .images import as_bgr_uint8
 from .nets import Kernels, SiameseNetwork
 from .online_update import blend, sample_target_features
@@ -187,13 +188,8 @@ class SiameseTracker:
         # Scores: (2A, n, n) → (2, A·n²): background block, then foreground block.
         score = F.softmax(cls.reshape(2, -1), dim=0)[1]
         host = torch.cat([score, loc.reshape(-1)]).cpu().numpy()  # the one device→host copy
-        score, delta = host[:score.numel()], host[score.numel():].reshape(4, -1).copy()
-        anchors = geometry.anchors
-        delta[0, :] = delta[0, :] * anchors[:, 2] + anchors[:, 0]
-        delta[1, :] = delta[1, :] * anchors[:, 3] + anchors[:, 1]
-        delta[2, :] = np.exp(delta[2, :]) * anchors[:, 2]
-        delta[3, :] = np.exp(delta[3, :]) * anchors[:, 3]
-        return score, delta
+        score, delta = host[:score.numel()], host[score.numel():].reshape(4, -1)
+        return score, decode_boxes(delta, geometry.anchors)
 
     def _update_cls_kernels(self, result: Evaluation, size_in_crop: np.ndarray) -> None:
         u, state = self.settings.online_update, self.state
