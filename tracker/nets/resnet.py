@@ -48,38 +48,43 @@ def make_layer(inplanes: int, planes: int, blocks: int, *, first_stride: int, fi
     return nn.Sequential(*layers)
 
 
-class MarginResNet(nn.Module):
-    """SiamMargin's ResNet-50 up to layer3: conv1/maxpool without padding, layer3 dilated by 2."""
+class _ResNetStem(nn.Module):
+    """conv1 (7×7 s2, no padding), bn1, relu, maxpool (3×3 s2) and layer1, shared by both."""
 
-    def __init__(self):
+    def __init__(self, maxpool_padding: int):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=0, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=0)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=maxpool_padding)
         self.layer1 = make_layer(64, 64, 3, first_stride=1, first_padding=1, first_dilation=1,
                                  dilation=1, shortcut_kernel=1, shortcut_padding=0)
+
+    def stem(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer1(self.maxpool(self.relu(self.bn1(self.conv1(x)))))
+
+
+class MarginResNet(_ResNetStem):
+    """SiamMargin's ResNet-50 up to layer3: no padding in conv1 or maxpool; 1×1 shortcuts; layer3
+    dilated by 2 after its first block."""
+
+    def __init__(self):
+        super().__init__(maxpool_padding=0)
         self.layer2 = make_layer(256, 128, 4, first_stride=2, first_padding=1, first_dilation=1,
                                  dilation=1, shortcut_kernel=1, shortcut_padding=0)
         self.layer3 = make_layer(512, 256, 6, first_stride=1, first_padding=1, first_dilation=1,
                                  dilation=2, shortcut_kernel=1, shortcut_padding=0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        return self.layer3(self.layer2(self.layer1(x)))
+        return self.layer3(self.layer2(self.stem(x)))
 
 
-class AtrousResNet50(nn.Module):
-    """pysot's resnet50(used_layers=[2, 3, 4]): returns the outputs of layer2, layer3, layer4."""
+class AtrousResNet50(_ResNetStem):
+    """pysot's resnet50(used_layers=[2, 3, 4]): 3×3 shortcuts, layer2's stride-2 conv unpadded,
+    layer3/layer4 dilated by 2/4; returns the outputs of layer2, layer3, layer4."""
 
     def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=0, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layer1 = make_layer(64, 64, 3, first_stride=1, first_padding=1, first_dilation=1,
-                                 dilation=1, shortcut_kernel=1, shortcut_padding=0)
+        super().__init__(maxpool_padding=1)
         self.layer2 = make_layer(256, 128, 4, first_stride=2, first_padding=0, first_dilation=1,
                                  dilation=1, shortcut_kernel=3, shortcut_padding=0)
         self.layer3 = make_layer(512, 256, 6, first_stride=1, first_padding=1, first_dilation=1,
@@ -88,8 +93,6 @@ class AtrousResNet50(nn.Module):
                                  dilation=4, shortcut_kernel=3, shortcut_padding=2, shortcut_dilation=2)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        p2 = self.layer2(self.layer1(x))
+        p2 = self.layer2(self.stem(x))
         p3 = self.layer3(p2)
-        p4 = self.layer4(p3)
-        return [p2, p3, p4]
+        return [p2, p3, self.layer4(p3)]
