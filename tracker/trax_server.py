@@ -1,0 +1,143 @@
+"""TraX server: lets the VOT toolkit drive a tracker.
+
+    python -m tracker.trax_server --config models/siammargin/config.yaml --weights-of siammargin
+
+The model is loaded and every input shape warmed up before the handshake, so the toolkit's
+per-frame clock never sees a first-use spike. One process serves every (re)initialisation of a
+sequence; `init` resets all tracker state. Nothing but the protocol goes to stdout: logging goes
+to stderr, and Python's sys.stdout is pointed at stderr too, so a stray print cannot corrupt a
+stdio session. On an error (missing weights, unreadable image, bad region) the server logs one
+line on stderr, tells the toolkit why through TraX, and exits with a non-zero status.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from .errors import CheckpointError, TrackerError
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+WEIGHTS_ENV = "SIAMMARGIN_WEIGHTS"
+EXIT_SETUP_ERROR = 2   # could not load the tracker (before the handshake)
+EXIT_SESSION_ERROR = 3  # bad input during the session
+
+log = logging.getLogger("tracker.trax_server")
+
+
+def resolve_config(path: str) -> Path:
+    """A config path as given, or relative to the repository root (the toolkit starts trackers
+    in a temporary directory, so trackers.ini names repository files relative to the root)."""
+    given = Path(path)
+    if given.is_absolute() or given.exists():
+        return given
+    return REPOSITORY / given
+
+
+def weights_of(model: str) -> Path:
+    """The checkpoint of a model folder: $SIAMMARGIN_WEIGHTS/<model>/model.pth when that variable
+    is set, else models/<model>/model.pth. Never falls back from one to the other."""
+    root = os.environ.get(WEIGHTS_ENV)
+    if root:
+        if not os.path.isdir(root):
+            raise CheckpointError(f"{WEIGHTS_ENV}={root} is not a directory; point it at a folder "
+                                  f"holding <model>/model.pth, or unset it to use models/<model>/model.pth")
+        path = Path(root) / model / "model.pth"
+    else:
+        path = REPOSITORY / "models" / model / "model.pth"
+    if not path.is_file():
+        source = f"${WEIGHTS_ENV}" if root else "models/"
+        raise CheckpointError(f"weights not found: {path} (looked in {source}); download them with "
+                              f"`scripts/download_weights {model}` or see README, Weights")
+    return path
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="siammargin-trax", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", required=True,
+                        help="tracker config (ours or pysot's config.yaml); relative paths may be "
+                             "relative to the repository root")
+    weights = parser.add_mutually_exclusive_group(required=True)
+    weights.add_argument("--weights", help="checkpoint file")
+    weights.add_argument("--weights-of", metavar="MODEL",
+                         help=f"use the checkpoint of model folder MODEL (${WEIGHTS_ENV}/MODEL/model.pth "
+                              "or models/MODEL/model.pth)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
+    parser.add_argument("--exact", action="store_true",
+                        help="the published code's arithmetic (slower; for equivalence checks)")
+    parser.add_argument("--log-file", help="also log to this file")
+    return parser.parse_args(argv)
+
+
+def region_values(region) -> list[float]:
+    """A TraX region as (x, y, w, h) or 8 polygon numbers."""
+    import trax
+
+    if isinstance(region, trax.Rectangle):
+        return list(region.bounds())
+    if isinstance(region, trax.Polygon):
+        return [coordinate for point in region for coordinate in point]
+    raise TrackerError(f"unsupported region type {region.type}; send a rectangle or a polygon")
+
+
+def serve(tracker) -> int:
+    """The TraX loop: initialise / track / quit until the client says quit."""
+    import trax
+
+    from .images import read_image
+
+    with trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
+                     tracker_name="SiamMargin", tracker_family="siamese") as server:
+        log.info("handshake done")
+        while True:
+            request = server.wait()
+            if request.type == "quit":
+                log.info("quit")
+                return 0
+            try:
+                image = read_image(request.image["color"].path())
+                if request.type == "initialize":
+                    region, _ = request.objects[0]
+                    values = region_values(region)
+                    tracker.init(image, values)
+                    # The first reply repeats the initial region, as the toolkit expects.
+                    server.status([(region, {"confidence": 1.0})])
+                else:
+                    result = tracker.track(image)
+                    server.status([(trax.Rectangle.create(*result.bbox), {"confidence": result.score})])
+            except TrackerError as error:
+                log.error("%s", error)
+                server.quit(reason=str(error))
+                return EXIT_SESSION_ERROR
+
+
+def main(argv: list[str] | None = None) -> int:
+    # stdout belongs to the protocol (stdio mode): anything Python prints goes to stderr instead.
+    sys.stdout = sys.stderr
+    args = parse_args(argv)
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if args.log_file:
+        handlers.append(logging.FileHandler(args.log_file))
+    logging.basicConfig(level=logging.INFO, handlers=handlers,
+                        format="%(asctime)s siammargin-trax %(levelname)s: %(message)s")
+    started = time.perf_counter()
+    try:
+        from . import load_tracker
+
+        weights = Path(args.weights) if args.weights else weights_of(args.weights_of)
+        tracker = load_tracker(resolve_config(args.config), weights=weights, device=args.device,
+                               exact=args.exact)
+        tracker.warm_up()
+    except TrackerError as error:
+        log.error("%s", error)
+        return EXIT_SETUP_ERROR
+    log.info("loaded %s with %s on %s in %.2f s", args.config, weights, args.device,
+             time.perf_counter() - started)
+    return serve(tracker)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
