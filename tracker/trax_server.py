@@ -114,6 +114,20 @@ def serve(tracker) -> int:
                 return EXIT_SESSION_ERROR
 
 
+def report_setup_error(message: str) -> None:
+    """Under the toolkit (TRAX set), completes the handshake and quits with the reason, so the
+    toolkit logs the message at once instead of waiting for a handshake that never comes."""
+    if not os.environ.get("TRAX"):
+        return
+    try:
+        import trax
+
+        server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"])
+        server.quit(reason=message)
+    except Exception as error:  # the toolkit may already be gone; the stderr line stands
+        log.debug("could not report the error through TraX: %s", error)
+
+
 def main(argv: list[str] | None = None) -> int:
     # stdout belongs to the protocol (stdio mode): anything Python prints goes to stderr instead.
     sys.stdout = sys.stderr
@@ -133,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         tracker.warm_up()
     except TrackerError as error:
         log.error("%s", error)
+        report_setup_error(str(error))
         return EXIT_SETUP_ERROR
     log.info("loaded %s with %s on %s in %.2f s", args.config, weights, args.device,
              time.perf_counter() - started)

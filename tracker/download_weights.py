@@ -1,0 +1,79 @@
+"""Downloads the published checkpoints into models/<model>/model.pth (or $SIAMMARGIN_WEIGHTS).
+
+    python -m tracker.download_weights [MODEL ...]
+
+Sources: pysot's model zoo (Google Drive links in STVIR/pysot MODEL_ZOO.md; also on Baidu Yun,
+code j9yb) and the SiamMargin submission's model.pth (VOT2019 trackers archive, mirrored at
+github.com/Horacehxw/SiamMargin, siam_margin/model.pth). No checksums are published for these
+files, so none are invented here: a download is accepted only if it loads strictly into the
+model's architecture (every key and shape), and its SHA-256 is printed for your records.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from .checkpoint import load_weights
+from .errors import TrackerError
+from .nets import build_network
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+SOURCES = {
+    "siammargin": "https://github.com/Horacehxw/SiamMargin/raw/master/siam_margin/model.pth",
+    "siamrpn_r50_l234_dwxcorr": "https://drive.google.com/uc?export=download&id=1Q4-1563iPwV6wSf_lBHDj5CPFiGSlEPG",
+    "siamrpn_alex_dwxcorr": "https://drive.google.com/uc?export=download&id=1t62x56Jl7baUzPTo0QrC4jJnwvPZm-2m",
+    "siamrpn_mobilev2_l234_dwxcorr": "https://drive.google.com/uc?export=download&id=1JB94pZTvB1ZByU-qSJn4ZAIfjLWE5EBJ",
+}
+
+
+def destination(model: str) -> Path:
+    root = os.environ.get("SIAMMARGIN_WEIGHTS")
+    return (Path(root) if root else REPOSITORY / "models") / model / "model.pth"
+
+
+def download(model: str, url: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                digest = hashlib.sha256()
+                for chunk in iter(lambda: response.read(1 << 20), b""):
+                    part.write(chunk)
+                    digest.update(chunk)
+            part.close()
+            load_weights(build_network(model), part.name, model)  # strict: keys and shapes
+        except BaseException:
+            os.unlink(part.name)
+            raise
+    os.replace(part.name, target)
+    print(f"{model}: {target} (sha256 {digest.hexdigest()})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("models", nargs="*", default=sorted(SOURCES), choices=sorted(SOURCES))
+    args = parser.parse_args(argv)
+    failures = 0
+    for model in args.models:
+        target = destination(model)
+        if target.is_file():
+            print(f"{model}: already present at {target}")
+            continue
+        try:
+            download(model, SOURCES[model], target)
+        except (OSError, TrackerError) as error:
+            failures += 1
+            print(f"{model}: could not download from {SOURCES[model]} ({error}).\n"
+                  f"  Download it by hand (pysot: MODEL_ZOO.md links, Google Drive or Baidu Yun code "
+                  f"j9yb; SiamMargin: the VOT2019 trackers archive) and save it as {target}",
+                  file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
