@@ -89,29 +89,28 @@ def serve(tracker) -> int:
 
     from .images import read_image
 
-    with trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
-                     tracker_name="SiamMargin", tracker_family="siamese") as server:
-        log.info("handshake done")
-        while True:
-            request = server.wait()
-            if request.type == "quit":
-                log.info("quit")
-                return 0
-            try:
-                image = read_image(request.image["color"].path())
-                if request.type == "initialize":
-                    region, _ = request.objects[0]
-                    values = region_values(region)
-                    tracker.init(image, values)
-                    # The first reply repeats the initial region, as the toolkit expects.
-                    server.status([(region, {"confidence": 1.0})])
-                else:
-                    result = tracker.track(image)
-                    server.status([(trax.Rectangle.create(*result.bbox), {"confidence": result.score})])
-            except TrackerError as error:
-                log.error("%s", error)
-                server.quit(reason=str(error))
-                return EXIT_SESSION_ERROR
+    server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
+                         tracker_name="SiamMargin", tracker_family="siamese")
+    log.info("handshake done")
+    while True:
+        request = server.wait()
+        if request.type == "quit":
+            log.info("quit")
+            return 0
+        try:
+            image = read_image(request.image["color"].path())
+            if request.type == "initialize":
+                region, _ = request.objects[0]
+                tracker.init(image, region_values(region))
+                # The first reply repeats the initial region, as the toolkit expects.
+                server.status([(region, {"confidence": 1.0})])
+            else:
+                result = tracker.track(image)
+                server.status([(trax.Rectangle.create(*result.bbox), {"confidence": result.score})])
+        except TrackerError as error:
+            log.error("%s", error)
+            server.quit(reason=str(error))
+            return EXIT_SESSION_ERROR
 
 
 def report_setup_error(message: str) -> None:
