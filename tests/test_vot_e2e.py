@@ -1,0 +1,80 @@
+"""End to end with the real toolkit: evaluate baseline + realtime + unsupervised, analysis,
+report and pack through the workflow commands, on a tiny synthetic dataset with the alex model."""
+import json
+import math
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import REPO
+from vot_helpers import weights_dir, workspace
+
+pytestmark = pytest.mark.slow
+TRACKER = "siamrpn_alex_dwxcorr"
+
+
+def workflow(*args, ws, weights):
+    env = dict(os.environ, SIAMMARGIN_WEIGHTS=str(weights))
+    result = subprocess.run([sys.executable, "-m", "tracker.vot_workflow", *args, "--workspace", str(ws), TRACKER],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+def test_evaluate_analyse_report_pack(tmp_path, weights_file):
+    ws = workspace(tmp_path, sequences=2, frames=50)
+    weights = weights_dir(tmp_path, weights_file, [TRACKER])
+    workflow("evaluate", ws=ws, weights=weights)
+    for experiment in ("baseline", "realtime", "unsupervised"):
+        assert len(list((ws / "results" / TRACKER / experiment).glob("*/*_time.value"))) >= 2
+
+    table = workflow("analysis", ws=ws, weights=weights)
+    assert "experiment" in table and "realtime" in table
+    rows = json.loads((ws / "analysis" / "summary_table.json").read_text())[TRACKER]
+    assert [r["experiment"] for r in rows] == ["baseline", "realtime", "unsupervised"]
+    for row in rows:
+        assert math.isfinite(row["accuracy"]) and 0 <= row["accuracy"] <= 1
+        assert math.isfinite(row["mean_ms"]) and row["frames_timed"] > 0
+        if row["experiment"] != "unsupervised":
+            assert math.isfinite(row["failures"]) and row["failures"] >= 0
+
+    report = workflow("report", ws=ws, weights=weights)
+    assert (ws / "reports" / "report" / "report.html").stat().st_size > 1000
+    assert (ws / "reports" / "report" / "eao_curves.png").is_file() and "latency.png" in report
+
+    workflow("pack", ws=ws, weights=weights)
+    archives = list(ws.glob(f"{TRACKER}_*.zip"))
+    assert len(archives) == 1
+    names = zipfile.ZipFile(archives[0]).namelist()
+    for experiment in ("baseline", "realtime", "unsupervised"):
+        assert any(n.startswith(f"{experiment}/") and n.endswith(".bin") for n in names)
+
+
+def test_analysis_after_rerun_is_not_stale(tmp_path, weights_file):
+    """The toolkit's cache ignores result contents; our analysis must reflect the new results."""
+    ws = workspace(tmp_path, sequences=1, frames=20)
+    weights = weights_dir(tmp_path, weights_file, [TRACKER])
+    results = ws / "results" / TRACKER / "unsupervised"
+    workflow("evaluate", ws=ws, weights=weights)  # analysis needs every experiment of the stack
+    workflow("analysis", ws=ws, weights=weights)
+    before = json.loads((ws / "analysis" / "summary_table.json").read_text())[TRACKER]
+    # Replace the unsupervised trajectory by the ground truth: accuracy must become 1.
+    from vot.dataset import load_sequence
+    from vot.region.io import write_trajectory
+    name = (ws / "sequences" / "list.txt").read_text().split()[0]
+    sequence = load_sequence(str(ws / "sequences" / name))
+    trajectory = [sequence.groundtruth(i) for i in range(len(sequence))]
+    from vot.region import Special
+    trajectory[0] = Special(1)
+    for path in results.glob(f"{name}/{name}_001.*"):
+        if path.suffix in (".bin", ".txt"):
+            path.unlink()
+    write_trajectory(str(results / name / f"{name}_001.txt"), trajectory)
+    workflow("analysis", ws=ws, weights=weights)
+    after = json.loads((ws / "analysis" / "summary_table.json").read_text())[TRACKER]
+    accuracy = {r["experiment"]: r["accuracy"] for r in after}
+    assert accuracy["unsupervised"] > 0.95
+    assert accuracy["unsupervised"] != {r["experiment"]: r["accuracy"] for r in before}["unsupervised"]
