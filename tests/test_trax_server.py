@@ -173,3 +173,4 @@ def test_corrupt_image_ends_the_session_with_the_reason(setup, weights_file, tmp
     code, out, err = server.finish()
     assert code == 3
     assert b"cannot decode image" in err and str(corrupt).encode() in err
+
