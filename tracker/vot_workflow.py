@@ -64,7 +64,7 @@ def evaluate(workspace: Path, trackers: list[str], experiments: str | None) -> N
 
 # -- per-frame times and the real-time rule -----------------------------------------------------
 
-def frame_statistics(workspace: Path, tracker: str, experiment: str) -> dict:
+def reply_times(workspace: Path, tracker: str, experiment: str) -> tuple[list[float], int]:
     """Per-frame reply times and the number of frames the real-time rule skipped, from the
     `*_time.value` files: a time per frame sent, 0 for a frame the toolkit skipped (it records
     the last output for it), nothing for frames between a failure and the re-initialisation."""
@@ -78,7 +78,11 @@ def frame_statistics(workspace: Path, tracker: str, experiment: str) -> dict:
                 times.append(value)
             else:
                 skipped += 1
-    times.sort()
+    return sorted(times), skipped
+
+
+def frame_statistics(workspace: Path, tracker: str, experiment: str) -> dict:
+    times, skipped = reply_times(workspace, tracker, experiment)
     return {"frames_timed": len(times),
             "mean_ms": 1e3 * sum(times) / len(times) if times else math.nan,
             "p99_ms": 1e3 * times[min(len(times) - 1, int(0.99 * len(times)))] if times else math.nan,
@@ -170,9 +174,9 @@ def write_plots(workspace: Path, trackers: list[str], folder: Path) -> list[Path
     figure, axis = plt.subplots(figsize=(6, 4))
     for tracker in trackers:
         for experiment in data["results"]:
-            times = _all_times(workspace, tracker, experiment)
+            times = [1e3 * t for t in reply_times(workspace, tracker, experiment)[0]]
             if times:
-                axis.plot(sorted(times), [i / len(times) for i in range(len(times))], label=f"{tracker} ({experiment})")
+                axis.plot(times, [i / len(times) for i in range(len(times))], label=f"{tracker} ({experiment})")
     axis.set(xlabel="per-frame time (ms, as the toolkit measured it)", ylabel="fraction of frames",
              title="Per-frame latency (cumulative)")
     axis.legend(fontsize=7)
@@ -180,13 +184,6 @@ def write_plots(workspace: Path, trackers: list[str], folder: Path) -> list[Path
     figure.savefig(written[-1], dpi=120, bbox_inches="tight")
     plt.close(figure)
     return written
-
-
-def _all_times(workspace: Path, tracker: str, experiment: str) -> list[float]:
-    values = []
-    for path in (workspace / "results" / tracker / experiment).glob("*/*_time.value"):
-        values += [1e3 * float(v) for v in path.read_text().split() if v.strip()]
-    return values
 
 
 def pack(workspace: Path, tracker: str) -> Path:
