@@ -1,11 +1,13 @@
 """Whole trajectories through the public API against the published trackers' (reference arithmetic).
 
-Tolerances: 0.05 px on every box coordinate, 1e-4 on scores. These runs use one intra-op thread.
-Our float32 network outputs differ from the reference machine's by ~3e-5 relative whatever the
-thread count (different CPU kernels), and the random-weight trajectories are chaotic: on the
-r50 run, this machine's 2-thread summation order drifts 0.04 px by frame 14 and then the rounded
-search-crop size flips, so the run diverges; with one thread it stays within 0.03 px. A logic
-error costs pixels from the first frames on.
+Tolerances: 0.05 px on every box coordinate, 1e-4 on scores, with one intra-op thread. Our float32
+network outputs differ from the reference machine's by ~3e-5 relative whatever the thread count
+(other CPU kernels), and random-weight trajectories are chaotic: on the r50 run the difference
+grows by ~0.0025 px a frame until, at frame 14, the rounded search-crop size flips and the run
+diverges (seen on an AMD EPYC and an Intel Xeon, with 1 and 2 threads). So the r50 free run is not
+a test of anything but the CPU; instead every pysot model is also checked step by step from the
+reference's own state (pysot's state is just the box it reports), which tests each frame's
+arithmetic without the chaos. A logic error costs pixels from the first frames on.
 """
 import numpy as np
 import pytest
@@ -24,7 +26,10 @@ def run(tracker, frames, region):
     return np.array([r.bbox for r in results]), np.array([r.score for r in results])
 
 
-@pytest.mark.parametrize("name", PYSOT_MODELS)
+STABLE_PYSOT_MODELS = ["siamrpn_alex_dwxcorr", "siamrpn_mobilev2_l234_dwxcorr"]
+
+
+@pytest.mark.parametrize("name", STABLE_PYSOT_MODELS)
 def test_pysot_trajectory(name, weights_file, golden, single_thread):
     sequence, g = golden("sequence"), golden(name)
     config = SHARED / "pysot_configs" / name / "config.yaml"  # pysot's own file, unchanged
@@ -32,6 +37,22 @@ def test_pysot_trajectory(name, weights_file, golden, single_thread):
     boxes, scores = run(tracker, sequence["frames"], tuple(sequence["gt"][0]))
     np.testing.assert_allclose(boxes, g["boxes"][1:], rtol=0, atol=BOX_TOLERANCE)
     np.testing.assert_allclose(scores, g["scores"][1:], rtol=0, atol=SCORE_TOLERANCE)
+
+
+@pytest.mark.parametrize("name", PYSOT_MODELS)
+def test_pysot_each_step_from_the_reference_state(name, weights_file, golden, single_thread):
+    sequence, g = golden("sequence"), golden(name)
+    config = SHARED / "pysot_configs" / name / "config.yaml"
+    tracker = load_tracker(config, weights=weights_file(name), exact=True)
+    frames, reference = sequence["frames"], g["boxes"]
+    tracker.init(frames[0], tuple(sequence["gt"][0]))
+    for i in range(1, len(frames)):
+        if i > 1:  # the state the reference tracker had after frame i − 1
+            x, y, w, h = reference[i - 1]
+            tracker.state.center, tracker.state.size = np.array([x + w / 2, y + h / 2]), np.array([w, h])
+        result = tracker.track(frames[i])
+        np.testing.assert_allclose(result.bbox, reference[i], rtol=0, atol=0.01, err_msg=f"frame {i}")
+        assert abs(result.score - g["scores"][i]) < SCORE_TOLERANCE, f"frame {i}"
 
 
 @pytest.mark.parametrize("name", PYSOT_MODELS)
