@@ -9,6 +9,7 @@ rates), so every ablation row of the SiamMargin talk is a config.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,8 +21,10 @@ from .errors import ConfigError, TrackerError
 from .geometry import (channel_fill, crop_and_resize, decode_boxes, make_anchors, make_window,
                        region_to_center_size)
 from .images import as_bgr_uint8
-from .nets import Kernels, SiameseNetwork
+from .nets import Kernels
+from .network_runner import NetworkRunner
 from .online_update import blend, sample_target_features
+from .timing import PhaseTimes
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,10 @@ class Evaluation:
 class SiameseTracker:
     """Single-object tracker. `init` may be called again at any time; it resets everything."""
 
-    def __init__(self, network: SiameseNetwork, settings: TrackerSettings, device: torch.device):
-        self.network = network
+    def __init__(self, runner: NetworkRunner, settings: TrackerSettings):
+        self.runner = runner
         self.settings = settings
-        self.device = device
+        self.phase_times: PhaseTimes | None = None  # the benchmark attaches one to split a step
         a = settings.anchor
         self.geometries = {
             size: SearchGeometry(size, settings.score_size(size),
@@ -93,7 +96,7 @@ class SiameseTracker:
         context = s.context_amount * np.sum(size)
         template_side = round(np.sqrt((size[0] + context) * (size[1] + context)))
         template = crop_and_resize(image, center, s.exemplar_size, template_side, fill, s.crop_rounding)
-        kernels, _ = self.network.template(self._to_tensor(template))
+        kernels = self.runner.template(template)
         search_size = s.instance_size
         if s.adaptive_search.enabled and self._is_small(size, image):
             search_size = s.adaptive_search.large_instance_size
@@ -132,9 +135,6 @@ class SiameseTracker:
         area_ratio = (size[0] * size[1]) / float(image.shape[0] * image.shape[1])
         return area_ratio < self.settings.adaptive_search.area_ratio
 
-    def _to_tensor(self, patch: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(patch).to(self.device).permute(2, 0, 1).unsqueeze(0).float()
-
     def _evaluate(self, image: np.ndarray, center: np.ndarray) -> Evaluation:
         """One search around `center` with the current size, kernels and search size."""
         state, s = self.state, self.settings
@@ -144,13 +144,22 @@ class SiameseTracker:
         template_side = np.sqrt((size[0] + context) * (size[1] + context))
         scale = s.exemplar_size / template_side
         search_side = round(template_side * (geometry.instance_size / s.exemplar_size))
-        crop = crop_and_resize(image, center, geometry.instance_size, search_side, state.fill,
-                               s.crop_rounding)
-        output = self.network.search(self._to_tensor(crop), state.kernels)
+        with self._timed("crop"):
+            crop = crop_and_resize(image, center, geometry.instance_size, search_side, state.fill,
+                                   s.crop_rounding)
+        with self._timed("network"):
+            output = self.runner.search(crop, state.kernels)
         # Random or broken weights can overflow exp() in the decode; the published code carries on
         # with inf/NaN candidates (the penalty rules them out or the clip tames them), so do we.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._choose(output, geometry, center, scale)
+        with self._timed("post"), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            result = self._choose(output, geometry, center, scale)
+        if s.online_update.enabled:
+            with self._timed("update"):
+                self._update_cls_kernels(result, result.size * scale)
+        return result
+
+    def _timed(self, phase: str):
+        return self.phase_times(phase) if self.phase_times is not None else nullcontext()
 
     def _choose(self, output, geometry: SearchGeometry, center: np.ndarray, scale: float) -> Evaluation:
         """Decodes the outputs, penalises and windows them, and moves the box to the best anchor."""
@@ -172,11 +181,8 @@ class SiameseTracker:
         new_size = np.array([size[0] * (1 - lr) + box[2] * lr, size[1] * (1 - lr) + box[3] * lr])
         offset = boxes[:2, best]
         speed = float((offset[0] ** 2 + offset[1] ** 2) ** 0.5)
-        result = Evaluation(new_center, new_size, float(score[best]), float(pscore[best]),
-                            box[:2] * scale, speed, output.features)
-        if s.online_update.enabled:
-            self._update_cls_kernels(result, new_size * scale)
-        return result
+        return Evaluation(new_center, new_size, float(score[best]), float(pscore[best]),
+                          box[:2] * scale, speed, output.features)
 
     def _decode(self, cls: torch.Tensor, loc: torch.Tensor, geometry: SearchGeometry):
         """Foreground probability (float32, A·n²) and boxes (4 × A·n², float32, crop pixels)."""
@@ -198,7 +204,7 @@ class SiameseTracker:
                    for features, kernel in zip(result.features, state.first_cls)]
         # (the template feature side is the kernel side + 2: the kernel conv is 3×3 unpadded)
         rate = u.update_rate * result.best_pscore
-        for level, new in enumerate(self.network.cls_kernels(samples)):
+        for level, new in enumerate(self.runner.cls_kernels(samples)):
             state.average_cls[level], state.kernels.cls[level] = blend(
                 state.first_cls[level], state.average_cls[level], new, rate, u.first_kernel_weight)
 
