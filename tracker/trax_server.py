@@ -7,13 +7,15 @@ per-frame clock never sees a first-use spike. One process serves every (re)initi
 sequence; `init` resets all tracker state. Nothing but the protocol goes to stdout: logging goes
 to stderr, and Python's sys.stdout is pointed at stderr too, so a stray print cannot corrupt a
 stdio session. On an error (missing weights, unreadable image, bad region) the server logs one
-line on stderr, tells the toolkit why through TraX, and exits with a non-zero status.
+line on stderr, tells the toolkit why through TraX, and exits with a non-zero status. SIGTERM
+(idle or busy) logs one line and exits with 143 (128 + SIGTERM), ending the TraX session.
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,6 +26,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 WEIGHTS_ENV = "SIAMMARGIN_WEIGHTS"
 EXIT_SETUP_ERROR = 2   # could not load the tracker (before the handshake)
 EXIT_SESSION_ERROR = 3  # bad input during the session
+EXIT_SIGTERM = 128 + signal.SIGTERM
 
 log = logging.getLogger("tracker.trax_server")
 
@@ -127,6 +130,14 @@ def report_setup_error(message: str) -> None:
         log.debug("could not report the error through TraX: %s", error)
 
 
+def exit_on_sigterm(signum: int, frame) -> None:
+    """SIGTERM handler. Python's default would end the process without a word; this logs why and
+    exits through SystemExit, so the TraX handle is released and the client gets a quit message
+    instead of a broken connection (it also interrupts a blocking wait for a request)."""
+    log.warning("terminated by SIGTERM")
+    raise SystemExit(EXIT_SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     # stdout belongs to the protocol (stdio mode): anything Python prints goes to stderr instead.
     sys.stdout = sys.stderr
@@ -136,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         handlers.append(logging.FileHandler(args.log_file))
     logging.basicConfig(level=logging.INFO, handlers=handlers,
                         format="%(asctime)s siammargin-trax %(levelname)s: %(message)s")
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     started = time.perf_counter()
     try:
         from . import load_tracker

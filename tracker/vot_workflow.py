@@ -53,7 +53,9 @@ def check_workspace(workspace: Path) -> None:
 
 def evaluate(workspace: Path, trackers: list[str], experiments: str | None) -> None:
     check_workspace(workspace)
-    args = ["evaluate"] + (["--experiments", experiments] if experiments else []) + trackers
+    # --persist: a tracker crash on one sequence is logged and the rest still run (without it the
+    # toolkit stops the whole evaluation, every later sequence, experiment and tracker, at once).
+    args = ["evaluate", "--persist"] + (["--experiments", experiments] if experiments else []) + trackers
     run_vot(args, workspace)
     failed = sorted((workspace / "logs").glob("*.log")) if (workspace / "logs").is_dir() else []
     if failed:
