@@ -1,0 +1,53 @@
+"""The benchmark runs from its command and reports what it measured, consistently."""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from tracker.bench import search_macs, skipped_frames
+
+
+def test_search_macs_match_the_published_counts():
+    # ../shared/notes/siammargin.md: 10.4 GMAC at 255, 20.2 at 351; r50 48.8 per frame.
+    assert search_macs("siammargin", 255) == pytest.approx(10.4, abs=0.15)
+    assert search_macs("siammargin", 351) == pytest.approx(20.2, abs=0.25)
+    assert search_macs("siamrpn_r50_l234_dwxcorr", 255) == pytest.approx(48.8, abs=0.6)
+
+
+def test_realtime_rule():
+    """vot-toolkit 0.7.4's rule, worked by hand. At 30 fps (I = 33.3 ms) the first 3 slow replies,
+    the initialisation's included, are free; then a reply of t s skips max(0, ⌈t/I⌉ − 2) frames."""
+    assert skipped_frames(0.5, [0.2, 0.2, 0.01, 0.01, 0.01], 30) == 0    # grace: init + 2 replies
+    assert skipped_frames(0.01, [0.01] * 3 + [0.06] * 5, 30) == 0        # under 2 intervals
+    assert skipped_frames(0.01, [0.09] * 4 + [0.01] * 3, 30) == 1        # ⌈2.7⌉ − 2
+    # ⌈3.9⌉ − 2 = 2 after each slow reply past the grace: replies at 3, 6, 9, 12 → 6 skipped
+    assert skipped_frames(0.01, [0.13] * 13, 30) == 6
+    # at 20 fps (I = 50 ms): ⌈2.6⌉ − 2 = 1: replies at 3, 5, 7, 9, 11 → 5 skipped
+    assert skipped_frames(0.01, [0.13] * 13, 20) == 5
+
+
+@pytest.mark.slow
+def test_bench_command_writes_table_json_and_plot(tmp_path):
+    env = dict(os.environ)
+    env.pop("SIAMMARGIN_WEIGHTS", None)
+    result = subprocess.run([sys.executable, "-m", "tracker.bench", "--models", "siamrpn_alex_dwxcorr",
+                             "--frames", "4", "--no-trax", "--out", str(tmp_path)],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads((tmp_path / "bench.json").read_text())
+    (row,) = report["models"]
+    assert row["model"] == "siamrpn_alex_dwxcorr" and row["search_size"] == 287
+    for path in ("exact", "fast"):
+        step = row[path]["step"]
+        assert step["count"] == 4 and 0 < step["median"] <= step["p90"] <= step["p99"] <= step["max"]
+        assert len(row[path]["steps_ms"]) == 4
+    assert row["ratio"] == pytest.approx(row["fast"]["step"]["median"] / row["exact"]["step"]["median"])
+    assert row["floor_ms"] == pytest.approx(1000 * row["gmac"] / report["machine"]["gmac_per_s"])
+    assert math.isfinite(report["machine"]["gmac_per_s"]) and report["machine"]["gmac_per_s"] > 0
+    assert report["real_weights"] is False  # stand-in weights, and the table says so
+    assert "stand-in" in result.stdout and "siamrpn_alex_dwxcorr" in result.stdout
+    assert (tmp_path / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
