@@ -1,14 +1,15 @@
-"""The fast path (the default: BatchNorm folded, channels-last, reused buffers, CUDA graphs on a
-GPU) against the reference arithmetic (exact=True), on the shared golden inputs.
+"""The fast path (the default: BatchNorm folded, channels-last, reused buffers; on the CPU fused
+oneDNN convolutions, on a GPU CUDA graphs) against the reference arithmetic (exact=True), on the
+shared golden inputs. The fast path without the CPU fusion (what runs on CUDA) is checked too.
 
 Tolerances, and why:
 - network outputs: 3e-4 relative to the largest exact output (max |fast − exact| / max |exact|).
   Folding rounds γ/√(σ²+ε)·w to float32 once instead of rounding the conv and the BN separately.
   On these stand-in weights the float32 reference itself is up to 9e-5 away from the same network
   evaluated in float64 (mobilev2 cls; r50 5e-5), and the folded float32 network 1.4e-4 (r50 6e-5):
-  the same size. Measured fast vs exact: alex 3e-6, SiamMargin ≤ 2e-6, r50 8e-5 (deepest kernels
+  the same size. Measured fast vs exact: alex 4e-6, SiamMargin 9e-5, r50 8e-5 (deepest kernels
   1.6e-4), mobilev2 1.5e-4 (deepest kernels 2.3e-4). A wrong fold (a missed ε, a misplaced bias)
-  moves outputs by more than 1e-2.
+  or fusion (a lost activation or residual) moves outputs by more than 1e-2.
 - trajectories: IoU ≥ 0.99 on every frame, on runs where the tracker is not chaotic (alex and
   SiamMargin on the golden sequence: measured IoU ≥ 0.999); on chaotic random-weight runs
   (mobilev2, r50, the low-score SiamMargin run) every step starts both paths from the same state.
@@ -22,9 +23,10 @@ from torch import nn
 
 from conftest import MODELS, PYSOT_MODELS, REPO, SHARED
 from tracker import load_tracker
+from tracker.config import load_config
 from tracker.nets import build_network
-from tracker.nets.fusion import fold_batchnorm
-from tracker.network_runner import NetworkRunner
+from tracker.nets.fusion import FusedBottleneck, FusedConv, fold_batchnorm
+from tracker.network_runner import NetworkRunner, cpu_fusion_available
 from tracker.online_update import sample_target_features
 
 TOLERANCE = 3e-4
@@ -36,13 +38,18 @@ def relative_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
     return float((actual.float() - expected.float()).abs().max() / expected.abs().max())
 
 
+def search_sizes(name):
+    return load_config(REPO / "models" / name / "config.yaml").tracker.instance_sizes()
+
+
 def runners(name, reference_state_dict, device="cpu"):
-    """{exact: NetworkRunner} for both paths, with the golden stand-in weights."""
+    """NetworkRunners with the golden stand-in weights: the exact path, the fast path, and the
+    fast path without the CPU fusion (folding + channels-last only: what runs on CUDA)."""
     out = {}
-    for exact in (True, False):
+    for path, exact, fusion in (("exact", True, False), ("fast", False, True), ("fast_unfused", False, False)):
         network = build_network(name)
         network.load_state_dict({k: torch.from_numpy(v) for k, v in reference_state_dict(name).items()})
-        out[exact] = NetworkRunner(network, torch.device(device), exact)
+        out[path] = NetworkRunner(network, torch.device(device), exact, search_sizes(name), cpu_fusion=fusion)
     return out
 
 
@@ -56,17 +63,15 @@ def hwc(image: np.ndarray) -> np.ndarray:
 def test_pysot_outputs_fast_equal_exact(name, reference_state_dict, golden):
     g = golden(name)
     outputs = {}
-    for exact, runner in runners(name, reference_state_dict).items():
+    for path, runner in runners(name, reference_state_dict).items():
         kernels = runner.template(hwc(g["z"]))
         output = runner.search(hwc(g["x"]), kernels)
-        outputs[exact] = (kernels, output.cls.clone(), output.loc.clone())
-    (k_exact, cls_exact, loc_exact), (k_fast, cls_fast, loc_fast) = outputs[True], outputs[False]
-    for a, b in zip(k_fast.cls + k_fast.loc, k_exact.cls + k_exact.loc):
-        assert relative_error(a, b) < TOLERANCE
-    assert relative_error(cls_fast, cls_exact) < TOLERANCE
-    assert relative_error(loc_fast, loc_exact) < TOLERANCE
+        outputs[path] = kernels.cls + kernels.loc + [output.cls.clone(), output.loc.clone()]
+    for path in ("fast", "fast_unfused"):
+        for fast, exact in zip(outputs[path], outputs["exact"]):
+            assert relative_error(fast, exact) < TOLERANCE, path
     # and the exact path is the published code's
-    assert relative_error(cls_exact, torch.from_numpy(g["cls"])) < GOLDEN_TOLERANCE
+    assert relative_error(outputs["exact"][-2], torch.from_numpy(g["cls"])) < GOLDEN_TOLERANCE
 
 
 @torch.inference_mode()
@@ -74,7 +79,7 @@ def test_siammargin_outputs_update_and_351_fast_equal_exact(reference_state_dict
     g = golden("siammargin")
     pos_x, pos_y, w, h, _ = g["upd_args"]
     results = {}
-    for exact, runner in runners("siammargin", reference_state_dict).items():
+    for path, runner in runners("siammargin", reference_state_dict).items():
         kernels = runner.template(g["z"])
         output = runner.search(g["x"], kernels)
         sample = sample_target_features(output.features[0], np.array([pos_x, pos_y]), np.array([w, h]),
@@ -82,16 +87,17 @@ def test_siammargin_outputs_update_and_351_fast_equal_exact(reference_state_dict
         updated = runner.cls_kernels([sample])[0]
         kernels.cls[0] = updated
         output351 = runner.search(g["x351"], kernels)
-        results[exact] = [kernels.loc[0], output.cls, output.loc, updated, output351.cls, output351.loc]
-    for fast, exact in zip(results[False], results[True]):
-        assert relative_error(fast, exact) < TOLERANCE
+        results[path] = [kernels.loc[0], output.cls, output.loc, updated, output351.cls, output351.loc]
+    for path in ("fast", "fast_unfused"):
+        for fast, exact in zip(results[path], results["exact"]):
+            assert relative_error(fast, exact) < TOLERANCE, path
 
 
-@pytest.mark.parametrize("exact", [True, False])
+@pytest.mark.parametrize("path", ["exact", "fast", "fast_unfused"])
 @torch.inference_mode()
-def test_the_network_sees_the_crop_exactly(exact, reference_state_dict, golden):
+def test_the_network_sees_the_crop_exactly(path, reference_state_dict, golden):
     """The uploaded input (reused buffer, channels-last on the fast path) holds the crop's values."""
-    runner = runners("siamrpn_alex_dwxcorr", reference_state_dict)[exact]
+    runner = runners("siamrpn_alex_dwxcorr", reference_state_dict)[path]
     for patch in (hwc(golden("siamrpn_alex_dwxcorr")["x"]), hwc(golden("siamrpn_alex_dwxcorr")["crop1"])):
         uploaded = runner._upload(patch)
         assert uploaded.dtype == torch.float32 and uploaded.shape == (1, 3, *patch.shape[:2])
@@ -190,8 +196,8 @@ def test_folding_uses_the_running_statistics():
 @torch.inference_mode()
 def test_cuda_graph_outputs_equal_cpu_exact(reference_state_dict, golden):
     g = golden("siammargin")
-    cpu = runners("siammargin", reference_state_dict)[True]
-    cuda = runners("siammargin", reference_state_dict, device="cuda")[False]
+    cpu = runners("siammargin", reference_state_dict)["exact"]
+    cuda = runners("siammargin", reference_state_dict, device="cuda")["fast"]
     assert cuda.use_cuda_graphs
     expected_kernels = cpu.template(g["z"])
     kernels = cuda.template(g["z"])
@@ -217,3 +223,15 @@ def test_cuda_fast_trajectory_overlaps_cpu_exact(weights_file, golden):
         tracker.init(sequence["frames"][0], g["polygon"])
         boxes[device] = [tracker.track(frame).bbox for frame in sequence["frames"][1:]]
     assert min(iou(a, b) for a, b in zip(boxes["cuda"], boxes["cpu"])) >= 0.99
+
+
+@pytest.mark.skipif(not cpu_fusion_available(), reason="this PyTorch build has no oneDNN fused convolutions")
+def test_cpu_fast_path_is_fused_per_search_size(reference_state_dict):
+    """Guards the tests above: on this CPU they compare the fused network, one copy per size."""
+    runner = runners("siammargin", reference_state_dict)["fast"]
+    assert set(runner.search_networks) == {255, 351}
+    assert runner.search_networks[255] is not runner.search_networks[351]
+    for network in runner.search_networks.values():
+        assert sum(isinstance(m, FusedBottleneck) for m in network.modules()) == 13  # layers 1–3
+        assert any(isinstance(m, FusedConv) and m.attr == "relu" for m in network.rpn.loc.modules())
+    assert not runners("siammargin", reference_state_dict)["fast_unfused"].search_networks

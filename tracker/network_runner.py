@@ -4,8 +4,10 @@ Two arithmetic paths, one code path:
 - exact: the network as loaded (separate BatchNorm layers, NCHW memory), the published code's
   arithmetic, which the equivalence tests use;
 - fast (the default): BatchNorm folded into the convolutions and channels-last memory, which
-  oneDNN (CPU) and cuDNN run faster; outputs agree with exact within 1e-4 relative
-  (tests/test_fast_path.py).
+  oneDNN (CPU) and cuDNN run faster; on the CPU, in addition, each convolution runs with its
+  activation (and a ResNet block's residual add) as one oneDNN call on weights laid out once per
+  search size (one network copy per size). Outputs agree with exact within 3e-4 relative
+  (tests/test_fast_path.py states why).
 
 Every input goes through a buffer allocated once per input size, and every search reads its
 kernels from buffers allocated once. On CUDA, the fast path captures each search size as a CUDA
@@ -16,20 +18,35 @@ TF32 never (it would change float32 results by ~1e-3).
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 
 from .nets import Kernels, SearchOutput, SiameseNetwork
-from .nets.fusion import fold_batchnorm
+from .nets.fusion import fold_batchnorm, fuse_for_cpu
+
+
+def cpu_fusion_available() -> bool:
+    """oneDNN's fused convolution ops (internal to PyTorch's CPU build; absent on some builds)."""
+    return torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_convolution_pointwise")
 
 
 class NetworkRunner:
-    def __init__(self, network: SiameseNetwork, device: torch.device, exact: bool):
+    def __init__(self, network: SiameseNetwork, device: torch.device, exact: bool,
+                 search_sizes: tuple[int, ...], cpu_fusion: bool = True):
+        """`search_sizes`: the search sizes the tracker uses, the main one first. `cpu_fusion`
+        off keeps the fast path to folding + channels-last (what it is on CUDA), for tests."""
         self.exact = exact
         self.device = device
         self.memory_format = torch.contiguous_format if exact else torch.channels_last
+        self.search_networks: dict[int, SiameseNetwork] = {}
         if not exact:
             network = fold_batchnorm(network).to(memory_format=torch.channels_last)
+            if device.type == "cpu" and cpu_fusion and cpu_fusion_available():
+                self.search_networks = {size: fuse_for_cpu(copy.deepcopy(network), size).eval()
+                                        for size in search_sizes}
+                network = self.search_networks[search_sizes[0]]
         self.network = network.to(device).eval()
         self.use_cuda_graphs = device.type == "cuda" and not exact
         self._inputs: dict[int, torch.Tensor] = {}         # per input side: float 1×3×S×S buffer
@@ -50,7 +67,8 @@ class NetworkRunner:
         """
         side = patch.shape[0]
         if side not in self._searches:
-            self._searches[side] = _SearchStep(self.network, kernels, self.use_cuda_graphs)
+            network = self.search_networks.get(side, self.network)
+            self._searches[side] = _SearchStep(network, kernels, self.use_cuda_graphs)
         with self._backend():
             return self._searches[side].run(self._upload(patch), kernels)
 

@@ -40,3 +40,87 @@ def _folded_conv(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
         folded.weight.copy_(conv.weight.double() * scale.reshape(-1, 1, 1, 1))
         folded.bias.copy_(bn.bias.double() + (bias - bn.running_mean.double()) * scale)
     return folded.to(device=conv.weight.device, dtype=conv.weight.dtype).eval()
+
+
+# ---------------------------------------------------------------------------------------------
+# CPU: convolution + bias + activation (+ residual add) in one oneDNN call, weights prepacked.
+
+_ACTIVATIONS = {nn.ReLU: ("relu", []), nn.ReLU6: ("hardtanh", [0.0, 6.0])}
+
+
+class FusedConv(nn.Module):
+    """A (folded) convolution, its activation and optionally a residual add in one oneDNN
+    primitive, with the weights reordered once into oneDNN's blocked layout instead of at every
+    call. The same arithmetic as conv → (+ residual) → activation, minus two passes over memory."""
+
+    def __init__(self, conv: nn.Conv2d, activation: nn.Module | None, input_size: list[int]):
+        super().__init__()
+        self.params = (list(conv.padding), list(conv.stride), list(conv.dilation), conv.groups)
+        self.attr, self.scalars = _ACTIVATIONS[type(activation)] if activation is not None else ("none", [])
+        # The blocked layout is chosen for one input shape (the search size's); others still
+        # compute correctly with it.
+        weight = torch.ops.mkldnn._reorder_convolution_weight(conv.weight.detach(), *self.params, input_size)
+        self.register_buffer("weight", weight)
+        self.register_buffer("bias", conv.bias.detach() if conv.bias is not None else None)
+
+    def forward(self, x: torch.Tensor, residual: torch.Tensor | None = None) -> torch.Tensor:
+        if residual is None:
+            return torch.ops.mkldnn._convolution_pointwise(x, self.weight, self.bias, *self.params,
+                                                           self.attr, self.scalars, "")
+        return torch.ops.mkldnn._convolution_pointwise.binary(x, residual, self.weight, self.bias, *self.params,
+                                                              "add", None, self.attr, self.scalars, "")
+
+
+class FusedBottleneck(nn.Module):
+    """A folded ResNet Bottleneck as three (or four) fused oneDNN calls; the last adds the
+    shortcut and applies the ReLU inside the convolution."""
+
+    def __init__(self, block: nn.Module, input_sizes: dict[nn.Module, list[int]]):
+        super().__init__()
+        self.conv1 = FusedConv(block.conv1, nn.ReLU(), input_sizes[block.conv1])
+        self.conv2 = FusedConv(block.conv2, nn.ReLU(), input_sizes[block.conv2])
+        self.conv3 = FusedConv(block.conv3, nn.ReLU(), input_sizes[block.conv3])
+        self.shortcut = (FusedConv(block.downsample[0], None, input_sizes[block.downsample[0]])
+                         if block.downsample is not None else None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        residual = x if self.shortcut is None else self.shortcut(x)
+        return self.conv3(self.conv2(self.conv1(x)), residual)
+
+
+def fuse_for_cpu(network: nn.Module, search_side: int) -> nn.Module:
+    """Rewrites a BatchNorm-folded Siamese network, in place, for oneDNN on the CPU: every
+    Bottleneck becomes a FusedBottleneck, and in every nn.Sequential a convolution directly
+    followed by a ReLU/ReLU6 (the folded BN in between is an Identity) becomes one FusedConv.
+    Weights are laid out for the input shapes of a template pass and a search at `search_side`."""
+    from .resnet import Bottleneck
+
+    input_sizes = _conv_input_sizes(network, search_side)
+    for module in list(network.modules()):
+        for name, child in list(module.named_children()):
+            if isinstance(child, Bottleneck):
+                setattr(module, name, FusedBottleneck(child, input_sizes))
+        if isinstance(module, nn.Sequential):
+            layers = list(module)
+            for i, layer in enumerate(layers[:-1]):
+                following = [m for m in layers[i + 1:i + 3] if not isinstance(m, nn.Identity)][:1]
+                if isinstance(layer, nn.Conv2d) and following and type(following[0]) in _ACTIVATIONS:
+                    module[i] = FusedConv(layer, following[0], input_sizes[layer])
+                    module[layers.index(following[0], i + 1)] = nn.Identity()
+    return network
+
+
+@torch.inference_mode()
+def _conv_input_sizes(network: nn.Module, search_side: int) -> dict[nn.Module, list[int]]:
+    """Input shape of every convolution in a template pass followed by one search (the search's
+    shape wins for convolutions that run in both)."""
+    sizes: dict[nn.Module, list[int]] = {}
+    hooks = [m.register_forward_pre_hook(lambda module, args: sizes.__setitem__(module, list(args[0].shape)))
+             for m in network.modules() if isinstance(m, nn.Conv2d)]
+    try:
+        kernels, _ = network.template(torch.zeros(1, 3, 127, 127).to(memory_format=torch.channels_last))
+        network.search(torch.zeros(1, 3, search_side, search_side).to(memory_format=torch.channels_last), kernels)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return sizes
