@@ -34,20 +34,28 @@ def test_realtime_rule():
 def test_bench_command_writes_table_json_and_plot(tmp_path):
     env = dict(os.environ)
     env.pop("SIAMMARGIN_WEIGHTS", None)
-    result = subprocess.run([sys.executable, "-m", "tracker.bench", "--models", "siamrpn_alex_dwxcorr",
-                             "--frames", "4", "--no-trax", "--out", str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "tracker.bench", "--models", "siammargin",
+                             "--frames", "4", "--out", str(tmp_path)],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads((tmp_path / "bench.json").read_text())
-    (row,) = report["models"]
-    assert row["model"] == "siamrpn_alex_dwxcorr" and row["search_size"] == 287
-    for path in ("exact", "fast"):
-        step = row[path]["step"]
-        assert step["count"] == 4 and 0 < step["median"] <= step["p90"] <= step["p99"] <= step["max"]
-        assert len(row[path]["steps_ms"]) == 4
-    assert row["ratio"] == pytest.approx(row["fast"]["step"]["median"] / row["exact"]["step"]["median"])
-    assert row["floor_ms"] == pytest.approx(1000 * row["gmac"] / report["machine"]["gmac_per_s"])
-    assert math.isfinite(report["machine"]["gmac_per_s"]) and report["machine"]["gmac_per_s"] > 0
+    assert [(r["model"], r["search_size"]) for r in report["models"]] == [("siammargin", 255), ("siammargin", 351)]
+    for row in report["models"]:
+        for path in ("exact", "fast"):
+            step = row[path]["step"]
+            assert step["count"] == 4 and 0 < step["median"] <= step["p90"] <= step["p99"] <= step["max"]
+            assert row[path]["phases"]["network"] > 0 and row[path]["phases"]["crop"] > 0
+        assert row["ratio"] == pytest.approx(row["fast"]["step"]["median"] / row["exact"]["step"]["median"])
+        assert row["floor_ms"] == pytest.approx(1000 * row["gmac"] / report["machine"]["gmac_per_s"])
+    assert report["models"][1]["gmac"] > 1.8 * report["models"][0]["gmac"]  # 351² vs 255² searches
+    assert set(report["outside_network"]) == {"640x480", "1920x1080"}
+    assert (report["outside_network"]["1920x1080"]["phases"]["decode"]
+            > report["outside_network"]["640x480"]["phases"]["decode"])
+    assert set(report["first_use"]) == {"cold", "warm"} and "255" in report["first_use"]["warm"]
+    trax = report["trax"]
+    assert 0 < trax["start_to_handshake_s"] < 30 and trax["frames"] == 4
+    assert trax["server_ms"]["count"] == 4  # one debug line per frame from the server's log
+    assert 0 <= trax["skipped_at_30fps"] <= 4 and trax["skipped_at_20fps"] <= trax["skipped_at_30fps"]
     assert report["real_weights"] is False  # stand-in weights, and the table says so
-    assert "stand-in" in result.stdout and "siamrpn_alex_dwxcorr" in result.stdout
+    assert "stand-in" in result.stdout and "through TraX" in result.stdout
     assert (tmp_path / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

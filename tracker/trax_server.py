@@ -72,6 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--exact", action="store_true",
                         help="the published code's arithmetic (slower; for equivalence checks)")
     parser.add_argument("--log-file", help="also log to this file")
+    parser.add_argument("--log-level", default="info", choices=["info", "debug"],
+                        help="debug also logs each request's handling time (decode + tracker step)")
     return parser.parse_args(argv)
 
 
@@ -97,6 +99,7 @@ def serve(tracker) -> int:
     log.info("handshake done")
     while True:
         request = server.wait()
+        received = time.perf_counter()
         if request.type == "quit":
             log.info("quit")
             return 0
@@ -110,6 +113,8 @@ def serve(tracker) -> int:
             else:
                 result = tracker.track(image)
                 server.status([(trax.Rectangle.create(*result.bbox), {"confidence": result.score})])
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s handled in %.3f ms", request.type, 1000 * (time.perf_counter() - received))
         except TrackerError as error:
             log.error("%s", error)
             server.quit(reason=str(error))
@@ -145,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = [logging.StreamHandler(sys.stderr)]
     if args.log_file:
         handlers.append(logging.FileHandler(args.log_file))
-    logging.basicConfig(level=logging.INFO, handlers=handlers,
+    logging.basicConfig(level=logging.DEBUG if args.log_level == "debug" else logging.INFO, handlers=handlers,
                         format="%(asctime)s siammargin-trax %(levelname)s: %(message)s")
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     started = time.perf_counter()
