@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .nets import Kernels, SearchOutput, SiameseNetwork
-from .nets.fusion import fold_batchnorm, fuse_for_cpu
+from .nets.fusion import fold_batchnorm, fuse_for_cpu, split_correlations
 
 
 def cpu_fusion_available() -> bool:
@@ -42,7 +42,7 @@ class NetworkRunner:
         self.memory_format = torch.contiguous_format if exact else torch.channels_last
         self.search_networks: dict[int, SiameseNetwork] = {}
         if not exact:
-            network = fold_batchnorm(network).to(memory_format=torch.channels_last)
+            network = split_correlations(fold_batchnorm(network)).to(memory_format=torch.channels_last)
             if device.type == "cpu" and cpu_fusion and cpu_fusion_available():
                 self.search_networks = {size: fuse_for_cpu(copy.deepcopy(network), size).eval()
                                         for size in search_sizes}
