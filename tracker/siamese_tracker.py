@@ -151,11 +151,12 @@ class SiameseTracker:
             output = self.runner.search(crop, state.kernels)
         # Random or broken weights can overflow exp() in the decode; the published code carries on
         # with inf/NaN candidates (the penalty rules them out or the clip tames them), so do we.
-        with self._timed("post"), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            result = self._choose(output, geometry, center, scale)
-        if s.online_update.enabled:
-            with self._timed("update"):
-                self._update_cls_kernels(result, result.size * scale)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            with self._timed("post"):
+                result = self._choose(output, geometry, center, scale)
+            if s.online_update.enabled:
+                with self._timed("update"):
+                    self._update_cls_kernels(result, result.size * scale)
         return result
 
     def _timed(self, phase: str):
