@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import platform
 import sys
 import tempfile
@@ -33,8 +32,11 @@ import torch
 from . import load_tracker, resolve_device
 from .images import read_image
 from .nets import ARCHITECTURES, build_network
+from .config import load_config
+from .errors import CheckpointError
+from .standin_weights import write_checkpoint
 from .timing import PhaseTimes
-from .trax_server import REPOSITORY, WEIGHTS_ENV
+from .trax_server import REPOSITORY, weights_of
 
 PHASES = ("decode", "crop", "network", "post", "update")
 OUTSIDE_NETWORK = ("decode", "crop", "post")
@@ -102,7 +104,6 @@ def write_frames(folder: Path, width: int, height: int, count: int, seed: int = 
         lines.append(f"{x},{y},{side},{side}")
     (folder / "groundtruth.txt").write_text("\n".join(lines) + "\n")
     (folder / "sequence").write_text(f"channels.color=color/%08d.jpg\nformat=default\nfps=30\nname={folder.name}\n")
-    (folder.parent / "list.txt").write_text(folder.name + "\n")
     first = tuple(float(v) for v in lines[0].split(","))
     return paths, first
 
@@ -121,7 +122,6 @@ def timed_step(tracker, path: Path) -> dict[str, float]:
     row = {phase: 1000 * seconds for phase, seconds in tracker.phase_times.reset().items()}
     row["decode"] = 1000 * decode
     row["step"] = 1000 * total              # the tracker step (crop + network + post + update)
-    row["frame"] = row["step"] + row["decode"]
     return row
 
 
@@ -161,12 +161,10 @@ def compare_paths(config: Path, weights: Path, device: str, paths: list[Path], r
             tracker.state.search_size = search_size  # hold the size under test
             rows[name].append(timed_step(tracker, path))
     result = {name: {"step": statistics([r["step"] for r in rows[name]]),
-                     "frame": statistics([r["frame"] for r in rows[name]]),
                      "phases": phase_medians(rows[name]), "init_ms": init_ms[name],
                      "steps_ms": [r["step"] for r in rows[name]]}
               for name in trackers}
     result["ratio"] = result["fast"]["step"]["median"] / result["exact"]["step"]["median"]
-    result["network_ratio"] = result["fast"]["phases"]["network"] / result["exact"]["phases"]["network"]
     return result
 
 
@@ -274,19 +272,13 @@ def through_trax(config: Path, weights: Path, sequence_folder: Path, device: str
 # -- weights ------------------------------------------------------------------------------------
 
 def weights_for(model: str, standin_folder: Path) -> tuple[Path, bool]:
-    """(checkpoint, is_real): $SIAMMARGIN_WEIGHTS/<model>/model.pth or models/<model>/model.pth,
+    """(checkpoint, is_real): the real one where the TraX server would find it (weights_of),
     else a stand-in checkpoint written once into `standin_folder`."""
-    root = os.environ.get(WEIGHTS_ENV)
-    real = Path(root) / model / "model.pth" if root else REPOSITORY / "models" / model / "model.pth"
-    if real.is_file():
-        return real, True
-    from .standin_weights import make_state_dict
-
-    path = standin_folder / model / "model.pth"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"state_dict": make_state_dict(model, 1, [])}, path)
-    return path, False
+    try:
+        return weights_of(model), True
+    except CheckpointError:
+        path = standin_folder / model / "model.pth"
+        return (path if path.is_file() else write_checkpoint(standin_folder, model)), False
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -385,37 +377,36 @@ def main(argv: list[str] | None = None) -> int:
 
     report: dict = {"machine": {"cpu": cpu_name(), "threads": torch.get_num_threads(), "torch": torch.__version__,
                                 "device": str(device), "gmac_per_s": matmul_rate(device)},
-                    "models": [], "real_weights": True}
+                    "models": []}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         paths, region = write_frames(scratch / "vga" / "seq", 640, 480, args.frames + 1)
+        weights = {model: weights_for(model, args.out / "standin_weights") for model in args.models}
+        report["real_weights"] = all(real for _, real in weights.values())
+        configs = {model: REPOSITORY / "models" / model / "config.yaml" for model in args.models}
         if "siammargin" in args.models:
             # First, while no network has run in this process (oneDNN caches its kernels per
             # process, so a later "cold" tracker would not be cold).
             print("[bench] siammargin: first use", file=sys.stderr)
-            report["first_use"] = first_use(REPOSITORY / "models" / "siammargin" / "config.yaml",
-                                            weights_for("siammargin", args.out / "standin_weights")[0],
-                                            str(device), paths, region)
+            report["first_use"] = first_use(configs["siammargin"], weights["siammargin"][0], str(device),
+                                            paths, region)
         for model in args.models:
-            config = REPOSITORY / "models" / model / "config.yaml"
-            weights, real = weights_for(model, args.out / "standin_weights")
-            report["real_weights"] &= real
-            from .config import load_config
+            config, (checkpoint, _) = configs[model], weights[model]
             for size in load_config(config).tracker.instance_sizes():
                 print(f"[bench] {model} @ {size}", file=sys.stderr)
-                row = compare_paths(config, weights, str(device), paths, region, size)
+                row = compare_paths(config, checkpoint, str(device), paths, region, size)
                 gmac = search_macs(model, size)
                 row.update(model=model, search_size=size, gmac=gmac,
                            floor_ms=1000 * gmac / report["machine"]["gmac_per_s"])
                 report["models"].append(row)
             if model == "siammargin":
                 print("[bench] siammargin: outside the network", file=sys.stderr)
-                report["outside_network"] = outside_network(config, weights, str(device), scratch, args.frames + 1)
+                report["outside_network"] = outside_network(config, checkpoint, str(device), scratch,
+                                                            args.frames + 1)
         if not args.no_trax and "siammargin" in args.models:
             print("[bench] siammargin through TraX", file=sys.stderr)
-            config = REPOSITORY / "models" / "siammargin" / "config.yaml"
-            weights = weights_for("siammargin", args.out / "standin_weights")[0]
-            trax = through_trax(config, weights, scratch / "vga" / "seq", str(device), scratch)
+            trax = through_trax(configs["siammargin"], weights["siammargin"][0], scratch / "vga" / "seq",
+                                str(device), scratch)
             trax.update(tracker="siammargin", resolution="640x480")
             report["trax"] = trax
     (args.out / "bench.json").write_text(json.dumps(report, indent=1))

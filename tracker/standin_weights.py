@@ -77,6 +77,14 @@ def make_state_dict(architecture: str, seed: int, images: list[np.ndarray]) -> d
     return network.state_dict()
 
 
+def write_checkpoint(out: Path, architecture: str, seed: int = 1, images: list[np.ndarray] = ()) -> Path:
+    """Writes OUT/<architecture>/model.pth ({"state_dict": …}, as the real files); returns its path."""
+    target = out / architecture / "model.pth"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": make_state_dict(architecture, seed, list(images))}, target)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="output folder; writes OUT/<model>/model.pth")
@@ -92,10 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         images = [read_image(str(p)) for p in paths]
     print(f"WARNING: {WARNING}", file=sys.stderr)
     for model in args.models:
-        target = args.out / model / "model.pth"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"state_dict": make_state_dict(model, args.seed, images)}, target)
-        print(f"wrote {target}", file=sys.stderr)
+        print(f"wrote {write_checkpoint(args.out, model, args.seed, images)}", file=sys.stderr)
     return 0
 
 
