@@ -1,0 +1,1 @@
+"""Running trackers over datasets and scoring them (the research loop; the tracker never imports this)."""
