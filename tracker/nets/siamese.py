@@ -128,11 +128,22 @@ def _siamrpn_alex() -> SiameseNetwork:
     return PysotSiamRPN(AlexNetLegacy(), None, DepthwiseRPN(5, 256, 256))
 
 
+TINY_CHANNELS = (24, 64, 96, 96, 64)
+
+
+def _siammargin_tiny() -> SiameseNetwork:
+    """Our own small model (models/siammargin_tiny): AlexNet-legacy at a quarter of the width
+    and one RPN level with SiamMargin's cls head (2×-wide kernel), so the online update works."""
+    return PysotSiamRPN(AlexNetLegacy(TINY_CHANNELS), None,
+                        DepthwiseRPN(5, TINY_CHANNELS[-1], TINY_CHANNELS[-1], margin_cls=True))
+
+
 ARCHITECTURES = {
     "siammargin": _siammargin,
     "siamrpn_r50_l234_dwxcorr": _siamrpn_r50_l234,
     "siamrpn_mobilev2_l234_dwxcorr": _siamrpn_mobilev2_l234,
     "siamrpn_alex_dwxcorr": _siamrpn_alex,
+    "siammargin_tiny": _siammargin_tiny,
 }
 
 
