@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import TrackerSettings
+from .settings import TrackerSettings
 from .errors import ConfigError, TrackerError
 from .geometry import (channel_fill, crop_and_resize, decode_boxes, make_anchors, make_window,
                        region_to_center_size)
