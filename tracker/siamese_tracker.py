@@ -67,7 +67,11 @@ class Evaluation:
 
 
 class SiameseTracker:
-    """Single-object tracker. `init` may be called again at any time; it resets everything."""
+    """Single-object tracker. `init` may be called again at any time; it resets everything.
+
+    A search is four steps: `_crop_search`, `runner.search`, `_choose`, `_update_cls_kernels`
+    (the benchmark times each from outside, in tracker/bench/phases.py).
+    """
 
     def __init__(self, runner: NetworkRunner, settings: TrackerSettings):
         self.runner = runner
