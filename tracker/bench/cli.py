@@ -13,7 +13,7 @@ from .. import resolve_device
 from ..config import load_config
 from ..errors import CheckpointError
 from ..models import model_names
-from ..paths import REPOSITORY, weights_of
+from ..paths import MODELS_FOLDER, REPOSITORY, weights_of
 from ..standin_weights import write_checkpoint
 from . import __doc__ as DESCRIPTION
 from .first_use import first_use
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         paths, region = write_frames(scratch / "vga" / "seq", 640, 480, args.frames + 1)
         weights = {model: weights_for(model, args.out / "standin_weights") for model in args.models}
         report["real_weights"] = all(real for _, real in weights.values())
-        configs = {model: REPOSITORY / "models" / model / "config.yaml" for model in args.models}
+        configs = {model: MODELS_FOLDER / model / "config.yaml" for model in args.models}
         if "siammargin" in args.models:
             # First, while no network has run in this process (oneDNN caches its kernels per
             # process, so a later "cold" tracker would not be cold).
