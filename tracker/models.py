@@ -1,9 +1,11 @@
-"""The registry of models: one entry per model, and nothing about a model anywhere else.
+"""The registry of models: everything the code knows about a model, in one entry per model.
 
 An entry names the model (the `architecture` of a config and the folder `models/<name>/`) and
 gives its network factory, the pysot network it is (if pysot can describe it, so that pysot's
 own config.yaml files load), and where its published checkpoint can be downloaded (if anywhere;
-a model whose weights live in the repository has none). Adding a model is adding one entry.
+a model whose weights live in the repository has none). Adding a model is adding one entry
+(and its models/<name>/config.yaml); configs, checkpoint loading, stand-in weights, the
+downloader and the benchmark all read this registry.
 """
 from __future__ import annotations
 
