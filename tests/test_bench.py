@@ -12,7 +12,8 @@ from tracker.bench import search_macs, skipped_frames
 
 
 def test_search_macs_match_the_published_counts():
-    # ../shared/notes/siammargin.md: 10.4 GMAC at 255, 20.2 at 351; r50 48.8 per frame.
+    # Cost of one search worked out from the layer shapes of the published networks (SiamMargin:
+    # Horacehxw/SiamMargin siam_margin/resnet.py, rpn.py; r50: STVIR/pysot resnet_atrous.py, rpn.py).
     assert search_macs("siammargin", 255) == pytest.approx(10.4, abs=0.15)
     assert search_macs("siammargin", 351) == pytest.approx(20.2, abs=0.25)
     assert search_macs("siamrpn_r50_l234_dwxcorr", 255) == pytest.approx(48.8, abs=0.6)
@@ -59,3 +60,29 @@ def test_bench_command_writes_table_json_and_plot(tmp_path):
     assert report["real_weights"] is False  # stand-in weights, and the table says so
     assert "stand-in" in result.stdout and "through TraX" in result.stdout
     assert (tmp_path / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_phase_timing_wraps_the_tracker_without_changing_it(tmp_path):
+    """The benchmark times crop, network, post-processing and update from outside the algorithm;
+    the timed tracker tracks exactly as the plain one."""
+    from tracker import load_tracker
+    from tracker.bench.frames import write_frames
+    from tracker.bench.phases import make_tracker
+    from tracker.images import read_image
+    from tracker.standin_weights import write_checkpoint
+
+    config = REPO / "models" / "siammargin" / "config.yaml"
+    weights = write_checkpoint(tmp_path / "weights", "siammargin")
+    paths, region = write_frames(tmp_path / "seq", 320, 240, 4)
+    assert len(paths) == 4 and all(p.is_file() for p in paths) and region[2] > 0 and region[3] > 0
+    plain = load_tracker(config, weights=weights)
+    timed = make_tracker(config, weights, "cpu", exact=False, warm=False)
+    first = read_image(str(paths[0]))
+    plain.init(first, region)
+    timed.init(first, region)
+    timed.phase_times.reset()
+    for path in paths[1:]:
+        image = read_image(str(path))
+        assert timed.track(image) == plain.track(image)
+    seconds = timed.phase_times.reset()
+    assert set(seconds) == {"crop", "network", "post", "update"} and min(seconds.values()) > 0

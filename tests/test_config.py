@@ -186,3 +186,45 @@ def test_configs_are_immutable():
     config = load_config(MAIN)
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.tracker.lr = 1.0
+
+
+# -- one registry, one home for defaults -------------------------------------------------------
+
+def test_a_registered_model_is_known_everywhere_from_its_one_entry(tmp_path, monkeypatch):
+    """Adding a model is one entry in tracker/models.py: configs accept it, build_network builds
+    it, the checkpoint loader, the stand-in writer and the downloader see it."""
+    from tracker import download_weights, standin_weights
+    from tracker.checkpoint import load_weights
+    from tracker.models import MODELS, Model, build_network
+    from tracker.nets.siamese import SiamMarginNet
+
+    data = main_config_data()
+    data["architecture"] = "siammargin_copy"
+    assert "unknown architecture 'siammargin_copy'" in error_of(tmp_path, data)
+    monkeypatch.setitem(MODELS, "siammargin_copy", Model("siammargin_copy", SiamMarginNet))
+    assert load_config(write(tmp_path, data)).architecture == "siammargin_copy"
+    checkpoint = standin_weights.write_checkpoint(tmp_path / "weights", "siammargin_copy")
+    load_weights(build_network("siammargin_copy"), checkpoint, "siammargin_copy")  # strict
+    # no download source: the downloader does not offer it
+    with pytest.raises(SystemExit):
+        download_weights.main(["siammargin_copy"])
+
+
+def test_an_off_feature_keeps_no_parameters(tmp_path):
+    data = main_config_data()
+    data["tracker"]["second_search"]["enabled"] = False
+    stated = load_config(write(tmp_path, data, "stated.yaml")).tracker.second_search
+    data["tracker"]["second_search"] = {"enabled": False}
+    omitted = load_config(write(tmp_path, data, "omitted.yaml")).tracker.second_search
+    assert stated == omitted and (stated.score_threshold, stated.momentum) == (None, None)
+    data["tracker"]["second_search"] = {"enabled": False, "momentum": "high"}  # still checked
+    assert "tracker.second_search.momentum: expected a number" in error_of(tmp_path, data)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(REPO)))
+def test_config_to_dict_writes_our_format_back(tmp_path, path):
+    from tracker.config import config_to_dict
+
+    config = load_config(path)
+    again = load_config(write(tmp_path, config_to_dict(config)))
+    assert (again.architecture, again.tracker) == (config.architecture, config.tracker)

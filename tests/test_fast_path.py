@@ -24,7 +24,7 @@ from torch import nn
 from conftest import MODELS, PYSOT_MODELS, REPO, SHARED
 from tracker import load_tracker
 from tracker.config import load_config
-from tracker.nets import build_network
+from tracker.models import build_network
 from tracker.nets.fusion import FusedBottleneck, FusedConv, fold_batchnorm
 from tracker.network_runner import NetworkRunner, cpu_fusion_available
 from tracker.online_update import sample_target_features

@@ -10,7 +10,7 @@ import torch
 
 from conftest import PYSOT_MODELS, REPO
 from tracker.config import load_config
-from tracker.nets import build_network
+from tracker.models import build_network
 from tracker.online_update import blend, sample_target_features
 
 TOLERANCE = 1e-4

@@ -14,7 +14,7 @@ import torch
 from .checkpoint import load_weights
 from .config import Config, load_config
 from .errors import CheckpointError, ConfigError, DeviceError, ImageError, RegionError, TrackerError
-from .nets import build_network
+from .models import build_network
 from .network_runner import NetworkRunner
 from .siamese_tracker import SiameseTracker, TrackResult
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .errors import CheckpointError
-from .nets import ARCHITECTURES, build_network
+from .models import MODELS, build_network
 
 OPTIONAL_SUFFIX = "num_batches_tracked"  # BN bookkeeping absent from PyTorch < 0.4 checkpoints
 SHOWN = 5                                 # how many keys an error message lists
@@ -65,7 +65,7 @@ def _unpickling_problem(path: str, message: str) -> str:
 def _looks_like(keys: set[str]) -> str | None:
     """The known architecture whose keys best match a checkpoint's, for the error message."""
     best, best_score = None, 0.0
-    for name in ARCHITECTURES:
+    for name in MODELS:
         wanted = set(build_network(name).state_dict())
         score = len(keys & wanted) / len(keys | wanted)
         if score > best_score:

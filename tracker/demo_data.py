@@ -65,23 +65,27 @@ def _paste(frame: np.ndarray, patch: np.ndarray, corners: np.ndarray) -> None:
     frame[mask > 127] = warped[mask > 127]
 
 
-def write_sequence(folder: Path, seed: int, frames: int, polygon: bool, fps: int) -> None:
+def write_sequence(folder: Path, seed: int, frames: int, polygon: bool, fps: int,
+                   width: int = WIDTH, height: int = HEIGHT) -> list[Path]:
+    """One sequence in `folder`; returns its frame paths. Other frame sizes scale the scene
+    (background grain, target, motion, occluder) with the image."""
     rng = np.random.default_rng(seed)
-    background = _texture(rng, HEIGHT, WIDTH, 24)
+    k = min(width / WIDTH, height / HEIGHT)
+    background = _texture(rng, height, width, max(1, round(24 * k)))
     target = _texture(rng, 48, 48, 8)
     target[:, :, rng.integers(0, 3)] = 230  # a dominant colour makes it stand out
-    w, h = float(rng.uniform(26, 44)), float(rng.uniform(26, 44))
-    motion = Motion(cx0=WIDTH / 2, cy0=HEIGHT / 2, amp_x=float(rng.uniform(60, 100)),
-                    amp_y=float(rng.uniform(20, 50)), w=w, h=h, scale_amp=0.25,
+    w, h = float(rng.uniform(26, 44)) * k, float(rng.uniform(26, 44)) * k
+    motion = Motion(cx0=width / 2, cy0=height / 2, amp_x=float(rng.uniform(60, 100)) * k,
+                    amp_y=float(rng.uniform(20, 50)) * k, w=w, h=h, scale_amp=0.25,
                     spin=float(rng.uniform(0.6, 1.2)) * math.pi if polygon else 0.0,
                     phase=float(rng.uniform(0, 2 * math.pi)))
-    distractor = Motion(cx0=WIDTH / 2, cy0=HEIGHT / 2, amp_x=motion.amp_x, amp_y=motion.amp_y,
+    distractor = Motion(cx0=width / 2, cy0=height / 2, amp_x=motion.amp_x, amp_y=motion.amp_y,
                         w=w, h=h, scale_amp=0.0, spin=0.0, phase=motion.phase + math.pi * 0.8)
     occluder_start = int(frames * 0.55)
-    occluder = (int(rng.uniform(0.3, 0.6) * WIDTH), 0, 28, HEIGHT)  # a vertical bar
+    occluder = (int(rng.uniform(0.3, 0.6) * width), 0, round(28 * k), height)  # a vertical bar
 
     (folder / "color").mkdir(parents=True, exist_ok=True)
-    lines = []
+    lines, paths = [], []
     for index in range(frames):
         t = index / frames
         frame = background.copy()
@@ -93,7 +97,8 @@ def write_sequence(folder: Path, seed: int, frames: int, polygon: bool, fps: int
         if occluder_start <= index < occluder_start + max(4, frames // 12):
             x, y, ow, oh = occluder
             frame[y:y + oh, x:x + ow] = (90, 90, 90)
-        cv2.imwrite(str(folder / "color" / f"{index + 1:08d}.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        paths.append(folder / "color" / f"{index + 1:08d}.jpg")
+        cv2.imwrite(str(paths[-1]), frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
         if polygon:
             lines.append(",".join(f"{v:.2f}" for v in corners.flatten()))
         else:
@@ -101,6 +106,7 @@ def write_sequence(folder: Path, seed: int, frames: int, polygon: bool, fps: int
     (folder / "groundtruth.txt").write_text("\n".join(lines) + "\n")
     (folder / "sequence").write_text(
         f"channels.color=color/%08d.jpg\nformat=default\nfps={fps}\nname={folder.name}\n")
+    return paths
 
 
 def write_dataset(out: Path, sequences: int = 3, frames: int = 120, seed: int = 0) -> list[str]:

@@ -2,11 +2,9 @@
 
     python -m tracker.download_weights [MODEL ...]
 
-Sources: pysot's model zoo (Google Drive links in STVIR/pysot MODEL_ZOO.md; also on Baidu Yun,
-code j9yb) and the SiamMargin submission's model.pth (VOT2019 trackers archive, mirrored at
-github.com/Horacehxw/SiamMargin, siam_margin/model.pth). No checksums are published for these
-files, so none are invented here: a download is accepted only if it loads strictly into the
-model's architecture (every key and shape), and its SHA-256 is printed for your records.
+Each model's source is its `download` entry in tracker/models.py. No checksums are published
+for these files, so none are invented here: a download is accepted only if it loads strictly
+into the model's architecture (every key and shape), and its SHA-256 is printed for your records.
 """
 from __future__ import annotations
 
@@ -20,20 +18,10 @@ from pathlib import Path
 
 from .checkpoint import load_weights
 from .errors import TrackerError
-from .nets import build_network
+from .models import MODELS, build_network
+from .paths import weights_path
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-SOURCES = {
-    "siammargin": "https://github.com/Horacehxw/SiamMargin/raw/master/siam_margin/model.pth",
-    "siamrpn_r50_l234_dwxcorr": "https://drive.google.com/uc?export=download&id=1Q4-1563iPwV6wSf_lBHDj5CPFiGSlEPG",
-    "siamrpn_alex_dwxcorr": "https://drive.google.com/uc?export=download&id=1t62x56Jl7baUzPTo0QrC4jJnwvPZm-2m",
-    "siamrpn_mobilev2_l234_dwxcorr": "https://drive.google.com/uc?export=download&id=1JB94pZTvB1ZByU-qSJn4ZAIfjLWE5EBJ",
-}
-
-
-def destination(model: str) -> Path:
-    root = os.environ.get("SIAMMARGIN_WEIGHTS")
-    return (Path(root) if root else REPOSITORY / "models") / model / "model.pth"
+DOWNLOADABLE = sorted(name for name, model in MODELS.items() if model.download)
 
 
 def download(model: str, url: str, target: Path) -> None:
@@ -56,19 +44,19 @@ def download(model: str, url: str, target: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("models", nargs="*", default=sorted(SOURCES), choices=sorted(SOURCES))
+    parser.add_argument("models", nargs="*", default=DOWNLOADABLE, choices=DOWNLOADABLE)
     args = parser.parse_args(argv)
     failures = 0
     for model in args.models:
-        target = destination(model)
+        target = weights_path(model)
         if target.is_file():
             print(f"{model}: already present at {target}")
             continue
         try:
-            download(model, SOURCES[model], target)
+            download(model, MODELS[model].download, target)
         except (OSError, TrackerError) as error:
             failures += 1
-            print(f"{model}: could not download from {SOURCES[model]} ({error}).\n"
+            print(f"{model}: could not download from {MODELS[model].download} ({error}).\n"
                   f"  Download it by hand (pysot: MODEL_ZOO.md links, Google Drive or Baidu Yun code "
                   f"j9yb; SiamMargin: the VOT2019 trackers archive) and save it as {target}",
                   file=sys.stderr)

@@ -9,14 +9,13 @@ rates), so every ablation row of the SiamMargin talk is a config.
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import TrackerSettings
+from .settings import TrackerSettings
 from .errors import ConfigError, TrackerError
 from .geometry import (channel_fill, crop_and_resize, decode_boxes, make_anchors, make_window,
                        region_to_center_size)
@@ -24,7 +23,6 @@ from .images import as_bgr_uint8
 from .nets import Kernels
 from .network_runner import NetworkRunner
 from .online_update import blend, sample_target_features
-from .timing import PhaseTimes
 
 
 @dataclass(frozen=True)
@@ -69,12 +67,15 @@ class Evaluation:
 
 
 class SiameseTracker:
-    """Single-object tracker. `init` may be called again at any time; it resets everything."""
+    """Single-object tracker. `init` may be called again at any time; it resets everything.
+
+    A search is four steps: `_crop_search`, `runner.search`, `_choose`, `_update_cls_kernels`
+    (the benchmark times each from outside, in tracker/bench/phases.py).
+    """
 
     def __init__(self, runner: NetworkRunner, settings: TrackerSettings):
         self.runner = runner
         self.settings = settings
-        self.phase_times: PhaseTimes | None = None  # the benchmark attaches one to split a step
         a = settings.anchor
         self.geometries = {
             size: SearchGeometry(size, settings.score_size(size),
@@ -144,23 +145,21 @@ class SiameseTracker:
         template_side = np.sqrt((size[0] + context) * (size[1] + context))
         scale = s.exemplar_size / template_side
         search_side = round(template_side * (geometry.instance_size / s.exemplar_size))
-        with self._timed("crop"):
-            crop = crop_and_resize(image, center, geometry.instance_size, search_side, state.fill,
-                                   s.crop_rounding)
-        with self._timed("network"):
-            output = self.runner.search(crop, state.kernels)
+        crop = self._crop_search(image, center, geometry.instance_size, search_side)
+        output = self.runner.search(crop, state.kernels)
         # Random or broken weights can overflow exp() in the decode; the published code carries on
         # with inf/NaN candidates (the penalty rules them out or the clip tames them), so do we.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            with self._timed("post"):
-                result = self._choose(output, geometry, center, scale)
+            result = self._choose(output, geometry, center, scale)
             if s.online_update.enabled:
-                with self._timed("update"):
-                    self._update_cls_kernels(result, result.size * scale)
+                self._update_cls_kernels(result, result.size * scale)
         return result
 
-    def _timed(self, phase: str):
-        return self.phase_times(phase) if self.phase_times is not None else nullcontext()
+    def _crop_search(self, image: np.ndarray, center: np.ndarray, instance_size: int,
+                     search_side: int) -> np.ndarray:
+        """The search image: a `search_side` square around `center`, resized to `instance_size`."""
+        return crop_and_resize(image, center, instance_size, search_side, self.state.fill,
+                               self.settings.crop_rounding)
 
     def _choose(self, output, geometry: SearchGeometry, center: np.ndarray, scale: float) -> Evaluation:
         """Decodes the outputs, penalises and windows them, and moves the box to the best anchor."""

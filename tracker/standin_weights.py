@@ -1,9 +1,9 @@
 """Deterministic stand-in weights, for running the whole chain before the real checkpoints are
 downloaded. THEIR RESULTS ARE MEANINGLESS: random weights track nothing.
 
-Like ../shared/reference/make_weights.py: every tensor is drawn from a NumPy generator seeded by
-(seed, crc32(key)) — He-normal conv weights scaled by 0.9, small biases, BN affine near identity
-— so the same seed gives the same file on any machine. BatchNorm running statistics are then
+Every tensor is drawn from a NumPy generator seeded by (seed, crc32(key)) — He-normal conv
+weights scaled by 0.9, small biases, BN affine near identity — so the same seed gives the same
+file on any machine. BatchNorm running statistics are then
 measured on calibration images (random ones would make activations explode).
 
     python -m tracker.standin_weights OUT_DIR [--models siammargin ...] [--calibration IMAGES_DIR]
@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .images import read_image
-from .nets import ARCHITECTURES, build_network
+from .models import build_network, model_names
 
 GAIN = 0.9
 WARNING = ("stand-in weights: random, deterministic, and meaningless — EAO, accuracy and "
@@ -88,7 +88,7 @@ def write_checkpoint(out: Path, architecture: str, seed: int = 1, images: list[n
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="output folder; writes OUT/<model>/model.pth")
-    parser.add_argument("--models", nargs="+", default=sorted(ARCHITECTURES), choices=sorted(ARCHITECTURES))
+    parser.add_argument("--models", nargs="+", default=model_names(), choices=model_names())
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--calibration", type=Path,
                         help="folder of images for BN statistics (default: seeded noise)")

@@ -20,10 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import CheckpointError, TrackerError
-
-REPOSITORY = Path(__file__).resolve().parents[1]
-WEIGHTS_ENV = "SIAMMARGIN_WEIGHTS"
+from .errors import TrackerError
+from .paths import REPOSITORY, WEIGHTS_ENV, weights_of
 EXIT_SETUP_ERROR = 2   # could not load the tracker (before the handshake)
 EXIT_SESSION_ERROR = 3  # bad input during the session
 EXIT_SIGTERM = 128 + signal.SIGTERM
@@ -38,24 +36,6 @@ def resolve_config(path: str) -> Path:
     if given.is_absolute() or given.exists():
         return given
     return REPOSITORY / given
-
-
-def weights_of(model: str) -> Path:
-    """The checkpoint of a model folder: $SIAMMARGIN_WEIGHTS/<model>/model.pth when that variable
-    is set, else models/<model>/model.pth. Never falls back from one to the other."""
-    root = os.environ.get(WEIGHTS_ENV)
-    if root:
-        if not os.path.isdir(root):
-            raise CheckpointError(f"{WEIGHTS_ENV}={root} is not a directory; point it at a folder "
-                                  f"holding <model>/model.pth, or unset it to use models/<model>/model.pth")
-        path = Path(root) / model / "model.pth"
-    else:
-        path = REPOSITORY / "models" / model / "model.pth"
-    if not path.is_file():
-        source = f"${WEIGHTS_ENV}" if root else "models/"
-        raise CheckpointError(f"weights not found: {path} (looked in {source}); download them with "
-                              f"`scripts/download_weights {model}` or see README, Weights")
-    return path
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

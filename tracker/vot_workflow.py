@@ -22,7 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+from .paths import REPOSITORY
+
 DEFAULT_WORKSPACE = REPOSITORY / "vot_workspace"
 
 

@@ -1,4 +1,4 @@
-"""Network definitions. `build_network(name)` is the entry point."""
-from .siamese import ARCHITECTURES, Kernels, SearchOutput, SiameseNetwork, build_network
+"""Network building blocks; tracker/models.py says which network each model is."""
+from .siamese import Kernels, SearchOutput, SiameseNetwork
 
-__all__ = ["ARCHITECTURES", "Kernels", "SearchOutput", "SiameseNetwork", "build_network"]
+__all__ = ["Kernels", "SearchOutput", "SiameseNetwork"]

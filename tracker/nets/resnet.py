@@ -1,7 +1,8 @@
 """ResNet-50 backbones: SiamMargin's (to layer3) and pysot's atrous variant (layers 2, 3, 4).
 
 Both follow torchvision's Bottleneck; they differ only in paddings, dilations and shortcuts
-(../shared/notes/siammargin.md §1 and §3), which is all `make_layer` is told.
+(as in Horacehxw/SiamMargin siam_margin/resnet.py and STVIR/pysot
+pysot/models/backbone/resnet_atrous.py; each class says how), which is all `make_layer` is told.
 """
 from __future__ import annotations
 

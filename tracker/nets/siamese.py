@@ -14,10 +14,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .alexnet import AlexNetLegacy
-from .heads import AdjustAllLayer, AdjustLayer, DepthwiseRPN, MultiRPN
-from .mobilenet import MobileNetV2
-from .resnet import AtrousResNet50, MarginResNet
+from .heads import AdjustLayer, DepthwiseRPN
+from .resnet import MarginResNet
 
 
 @dataclass
@@ -108,50 +106,3 @@ class SiamMarginNet(SiameseNetwork):
 
     def rpn_head_module(self) -> nn.Module:
         return self.rpn
-
-
-def _siammargin() -> SiameseNetwork:
-    return SiamMarginNet()
-
-
-def _siamrpn_r50_l234() -> SiameseNetwork:
-    return PysotSiamRPN(AtrousResNet50(), AdjustAllLayer([512, 1024, 2048], [256, 256, 256]),
-                        MultiRPN(5, [256, 256, 256], weighted=True))
-
-
-def _siamrpn_mobilev2_l234() -> SiameseNetwork:
-    return PysotSiamRPN(MobileNetV2(1.4), AdjustAllLayer([44, 134, 448], [256, 256, 256]),
-                        MultiRPN(5, [256, 256, 256], weighted=False))
-
-
-def _siamrpn_alex() -> SiameseNetwork:
-    return PysotSiamRPN(AlexNetLegacy(), None, DepthwiseRPN(5, 256, 256))
-
-
-TINY_CHANNELS = (24, 64, 96, 96, 64)
-
-
-def _siammargin_tiny() -> SiameseNetwork:
-    """Our own small model (models/siammargin_tiny): AlexNet-legacy at a quarter of the width
-    and one RPN level with SiamMargin's cls head (2×-wide kernel), so the online update works."""
-    return PysotSiamRPN(AlexNetLegacy(TINY_CHANNELS), None,
-                        DepthwiseRPN(5, TINY_CHANNELS[-1], TINY_CHANNELS[-1], margin_cls=True))
-
-
-ARCHITECTURES = {
-    "siammargin": _siammargin,
-    "siamrpn_r50_l234_dwxcorr": _siamrpn_r50_l234,
-    "siamrpn_mobilev2_l234_dwxcorr": _siamrpn_mobilev2_l234,
-    "siamrpn_alex_dwxcorr": _siamrpn_alex,
-    "siammargin_tiny": _siammargin_tiny,
-}
-
-
-def build_network(architecture: str) -> SiameseNetwork:
-    """A freshly initialised network of a known architecture, in eval mode."""
-    try:
-        factory = ARCHITECTURES[architecture]
-    except KeyError:
-        known = ", ".join(sorted(ARCHITECTURES))
-        raise ValueError(f"unknown architecture {architecture!r}; known: {known}") from None
-    return factory().eval()

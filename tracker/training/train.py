@@ -37,7 +37,7 @@ from ..datasets import load_dataset
 from ..datasets.sequence import Sequence
 from ..errors import TrackerError
 from ..geometry import make_anchors
-from ..nets import build_network
+from ..models import build_network
 from .losses import total_loss
 from .model import forward_pairs, to_tensor
 from .pairs import PairSampler, PhotoSource, SequenceSource

@@ -1,0 +1,42 @@
+"""Where weights are looked for: one rule ($SIAMMARGIN_WEIGHTS or models/), used by the server
+and the downloader alike, never falling back from one to the other."""
+import pytest
+
+from conftest import REPO
+from tracker import CheckpointError
+from tracker.paths import REPOSITORY, weights_of, weights_path
+
+
+def test_repository_is_the_checkout():
+    assert REPOSITORY == REPO
+
+
+def test_without_the_variable_weights_are_in_models(monkeypatch):
+    monkeypatch.delenv("SIAMMARGIN_WEIGHTS", raising=False)
+    assert weights_path("siammargin") == REPO / "models" / "siammargin" / "model.pth"
+
+
+def test_with_the_variable_weights_are_there(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIAMMARGIN_WEIGHTS", str(tmp_path))
+    assert weights_path("siammargin") == tmp_path / "siammargin" / "model.pth"
+    with pytest.raises(CheckpointError, match=r"weights not found: .* \(looked in \$SIAMMARGIN_WEIGHTS\)"):
+        weights_of("siammargin")
+    (tmp_path / "siammargin").mkdir()
+    (tmp_path / "siammargin" / "model.pth").write_bytes(b"x")
+    assert weights_of("siammargin") == tmp_path / "siammargin" / "model.pth"
+
+
+def test_the_variable_must_name_a_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIAMMARGIN_WEIGHTS", str(tmp_path / "absent"))
+    with pytest.raises(CheckpointError, match="SIAMMARGIN_WEIGHTS=.*absent is not a directory"):
+        weights_of("siammargin")
+
+
+def test_the_downloader_uses_the_same_rule(tmp_path, monkeypatch, capsys):
+    from tracker.download_weights import main
+
+    monkeypatch.setenv("SIAMMARGIN_WEIGHTS", str(tmp_path))
+    (tmp_path / "siamrpn_alex_dwxcorr").mkdir()
+    (tmp_path / "siamrpn_alex_dwxcorr" / "model.pth").write_bytes(b"x")
+    assert main(["siamrpn_alex_dwxcorr"]) == 0  # present: nothing is downloaded
+    assert f"already present at {tmp_path / 'siamrpn_alex_dwxcorr' / 'model.pth'}" in capsys.readouterr().out

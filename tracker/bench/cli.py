@@ -1,0 +1,89 @@
+"""The benchmark command: `python -m tracker.bench` (scripts/bench); see tracker/bench/__init__.py."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .. import resolve_device
+from ..config import load_config
+from ..errors import CheckpointError
+from ..models import model_names
+from ..paths import MODELS_FOLDER, REPOSITORY, weights_of
+from ..standin_weights import write_checkpoint
+from . import __doc__ as DESCRIPTION
+from .first_use import first_use
+from .frames import write_frames
+from .machine import cpu_name, matmul_rate
+from .macs import search_macs
+from .report import format_report, plot
+from .steps import compare_paths, outside_network
+from .trax_run import through_trax
+
+
+def weights_for(model: str, standin_folder: Path) -> tuple[Path, bool]:
+    """(checkpoint, is_real): the real one where the TraX server would find it (weights_of),
+    else a stand-in checkpoint written once into `standin_folder`."""
+    try:
+        return weights_of(model), True
+    except CheckpointError:
+        path = standin_folder / model / "model.pth"
+        return (path if path.is_file() else write_checkpoint(standin_folder, model)), False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=DESCRIPTION.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", default=model_names(), choices=model_names())
+    parser.add_argument("--frames", type=int, default=40, help="tracked frames per measurement (default 40)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "output" / "bench")
+    parser.add_argument("--no-trax", action="store_true", help="skip the TraX measurements")
+    args = parser.parse_args(argv)
+    if args.frames < 4:
+        parser.error("--frames must be at least 4")
+    device = resolve_device(args.device)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    report: dict = {"machine": {"cpu": cpu_name(), "threads": torch.get_num_threads(), "torch": torch.__version__,
+                                "device": str(device), "gmac_per_s": matmul_rate(device)},
+                    "models": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        paths, region = write_frames(scratch / "vga" / "seq", 640, 480, args.frames + 1)
+        weights = {model: weights_for(model, args.out / "standin_weights") for model in args.models}
+        report["real_weights"] = all(real for _, real in weights.values())
+        configs = {model: MODELS_FOLDER / model / "config.yaml" for model in args.models}
+        if "siammargin" in args.models:
+            # First, while no network has run in this process (oneDNN caches its kernels per
+            # process, so a later "cold" tracker would not be cold).
+            print("[bench] siammargin: first use", file=sys.stderr)
+            report["first_use"] = first_use(configs["siammargin"], weights["siammargin"][0], str(device),
+                                            paths, region)
+        for model in args.models:
+            config, (checkpoint, _) = configs[model], weights[model]
+            for size in load_config(config).tracker.instance_sizes():
+                print(f"[bench] {model} @ {size}", file=sys.stderr)
+                row = compare_paths(config, checkpoint, str(device), paths, region, size)
+                gmac = search_macs(model, size)
+                row.update(model=model, search_size=size, gmac=gmac,
+                           floor_ms=1000 * gmac / report["machine"]["gmac_per_s"])
+                report["models"].append(row)
+            if model == "siammargin":
+                print("[bench] siammargin: outside the network", file=sys.stderr)
+                report["outside_network"] = outside_network(config, checkpoint, str(device), scratch,
+                                                            args.frames + 1)
+        if not args.no_trax and "siammargin" in args.models:
+            print("[bench] siammargin through TraX", file=sys.stderr)
+            trax = through_trax(configs["siammargin"], weights["siammargin"][0], scratch / "vga" / "seq",
+                                str(device), scratch)
+            trax.update(tracker="siammargin", resolution="640x480")
+            report["trax"] = trax
+    (args.out / "bench.json").write_text(json.dumps(report, indent=1))
+    plot(report, args.out / "latency.png")
+    print(format_report(report))
+    print(f"\nwrote {args.out / 'bench.json'} and {args.out / 'latency.png'}", file=sys.stderr)
+    return 0
