@@ -53,7 +53,7 @@ def test_zero_margin_is_pysots_cross_entropy():
     assert mine.item() == pytest.approx(reference.item(), rel=1e-5)
 
 
-def test_ranking_loss_by_hand_and_the_target_keeps_its_response():
+def test_ranking_loss_by_hand_lifts_the_target_and_pushes_the_hardest_down():
     scores = torch.tensor([[3.0, 1.0, 2.5, 0.0]], requires_grad=True)
     positive = torch.tensor([[True, False, False, False]])
     negative = ~positive
@@ -61,9 +61,10 @@ def test_ranking_loss_by_hand_and_the_target_keeps_its_response():
     # target 3.0; the two hardest negatives 2.5 and 1.0
     assert loss.item() == pytest.approx((softplus(2.5 - 3 + 1) + softplus(1 - 3 + 1)) / 2, rel=1e-6)
     loss.backward()
-    assert scores.grad[0, 0] == 0            # never pulls the target's response down
+    assert scores.grad[0, 0] < 0             # descent lifts the target's response ...
+    assert scores.grad[0, 2] > 0 and scores.grad[0, 1] > 0   # ... and lowers the hardest two
     assert scores.grad[0, 3] == 0            # not among the k hardest
-    assert scores.grad[0, 2] > 0 and scores.grad[0, 1] > 0
+    assert scores.grad[0, 0] == pytest.approx(-(scores.grad[0, 1] + scores.grad[0, 2]))
 
 
 def test_large_margin_adds_rank_and_correlation_terms_only():

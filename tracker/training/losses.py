@@ -14,13 +14,16 @@ supervision of the correlation map itself). The exact published form does not ex
     L_cls  = ½·mean_{i∈P} softplus(m − d_i) + ½·mean_{i∈N} softplus(m + d_i)
              an additive margin m on the logits (AM-softmax's idea for two classes): a positive
              is only "right" once d > m, a negative once d < −m, instead of at 0;
-    L_rank = mean_{j ∈ top-k of D* by d} softplus(d_j − sg(mean_{i∈P*} d_i) + m)
+    L_rank = mean_{j ∈ top-k of D* by d} softplus(d_j − mean_{i∈P*} d_i + m)
              the k hardest negatives away from the target (distractors score highest) must sit m
-             below the target's mean response; sg (stop-gradient) on the target's side, so this
-             term only pushes distractors down and never pulls the target's response down.
-             Negatives on the target's own cells (other anchor shapes there) are left to L_cls:
-             ranking them too fought the positives they share features with (the first run
-             with them diverged: L_cls rose from 1.3 to 10 in 280 steps);
+             below the target's mean response: a margin ranking loss, whose gradient lifts the
+             target as much as it pushes the distractor down, so the cheap way out (lowering
+             every foreground logit, the target's too) does not pay. Negatives on the target's
+             own cells (other anchor shapes there) are left to L_cls.
+             Two designs failed on the first 200 steps and are recorded so nobody repeats them:
+             ranking every negative including the target's own cells, and a stop-gradient on the
+             target's side (meant to "keep the target's response"): in both, L_cls rose from
+             1.3 to 3–10 while the cross-entropy run's fell, the foreground logits all dropping;
     L_corr = mean_{c ∈ top-k of D*cells by r̂} softplus(r̂_c − mean_{c∈P*cells} r̂_c + m)
              the same ranking on the cls correlation map itself (the channel mean of the
              correlation, standardised per pair: r̂ = (r − mean r)/std r), so the features, not
@@ -72,12 +75,12 @@ def classification_loss(d: torch.Tensor, labels: torch.Tensor, margin: float) ->
 def ranking_loss(scores: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, margin: float,
                  hardest: int) -> torch.Tensor:
     """mean over pairs with a target of: mean over the k highest-scoring negatives j of
-    softplus(s_j − sg(mean of the positives' scores) + m). scores, positive, negative: (B, N)."""
+    softplus(s_j − mean of the positives' scores + m). scores, positive, negative: (B, N)."""
     losses = []
     for s, pos, neg in zip(scores, positive, negative):
         if not pos.any() or not neg.any():
             continue
-        target = s[pos].mean().detach()
+        target = s[pos].mean()
         hard = torch.topk(s[neg], min(hardest, int(neg.sum()))).values
         losses.append(F.softplus(hard - target + margin).mean())
     return torch.stack(losses).mean() if losses else scores.new_zeros(())

@@ -1,0 +1,154 @@
+"""Ours against OpenCV's trackers, side by side, one-pass evaluation (initialised on frame 1, never
+re-initialised) on the same real sequences: success AUC (OTB's 21 thresholds) per sequence and
+overall (the mean over sequences, as the OTB toolkit and pysot average), and time per frame.
+
+    scripts/compare_opencv --dataset ../shared/data/sequences \
+        --held-out-of models/siammargin_tiny/train.yaml --opencv CSRT,KCF,MIL --out output/compare
+
+OpenCV's trackers (CSRT, KCF, ...) come with opencv-contrib-python, whose cv2 would replace
+opencv-python's; they run in a separate environment (scripts/compare_opencv creates
+.venv-opencv) through opencv_worker.py. Writes a table (stdout), compare.json and success.png.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..datasets import load_dataset
+from ..paths import REPOSITORY
+from .metrics import SUCCESS_THRESHOLDS, overlaps, success_auc, success_curve
+from .ope import run_ope
+
+DEFAULT_OURS = ["SiamMargin_tiny=models/siammargin_tiny/config.yaml:models/siammargin_tiny/model.pth"]
+WORKER = Path(__file__).with_name("opencv_worker.py")
+
+
+def run_ours(spec: str, sequences) -> dict:
+    """NAME=CONFIG:WEIGHTS → {sequence: {"boxes", "seconds"}} (seconds: init or track call)."""
+    from .. import load_tracker
+
+    name, _, paths = spec.partition("=")
+    config, _, weights = paths.partition(":")
+    tracker = load_tracker(_resolve(config), weights=_resolve(weights))
+    tracker.warm_up()
+    results = {}
+    for sequence in sequences:
+        boxes, seconds = run_ope(tracker, sequence)
+        results[sequence.name] = {"boxes": boxes.tolist(), "seconds": seconds.tolist()}
+    return name, results
+
+
+def run_opencv(kind: str, sequences, python: Path) -> dict:
+    jobs = [{"name": s.name, "frames": s.frames, "init": s.boxes()[0].tolist()} for s in sequences]
+    result = subprocess.run([str(python), str(WORKER), kind], input=json.dumps(jobs), capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"OpenCV {kind} failed ({python}): {result.stderr.strip()[-500:]}")
+    return json.loads(result.stdout)
+
+
+def _resolve(path: str) -> Path:
+    given = Path(path)
+    return given if given.is_absolute() or given.exists() else REPOSITORY / given
+
+
+def score(results: dict, sequences) -> dict:
+    per_sequence, curves, times = {}, [], []
+    for sequence in sequences:
+        run = results[sequence.name]
+        ious = overlaps(np.asarray(run["boxes"])[1:], sequence.boxes()[1:])  # frame 1 is the given box
+        per_sequence[sequence.name] = success_auc(ious)
+        curves.append(success_curve(ious))
+        times += run["seconds"][1:]
+    return {"auc": float(np.mean(list(per_sequence.values()))), "per_sequence": per_sequence,
+            "success_curve": np.mean(curves, axis=0).tolist(),
+            "median_ms": 1000 * float(np.median(times)), "fps": 1 / float(np.mean(times))}
+
+
+def plot(scores: dict, png: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4.5))
+    for name, s in sorted(scores.items(), key=lambda item: -item[1]["auc"]):
+        axis.plot(SUCCESS_THRESHOLDS, s["success_curve"], label=f"{name} [{s['auc']:.3f}]")
+    axis.set(xlabel="overlap threshold", ylabel="success rate", xlim=(0, 1), ylim=(0, 1),
+             title="Success plots of OPE (held-out sequences)")
+    axis.grid(alpha=0.3)
+    axis.legend(loc="lower left")
+    figure.tight_layout()
+    figure.savefig(png, dpi=120)
+    plt.close(figure)
+
+
+def table(scores: dict, sequences) -> str:
+    names = sorted(scores, key=lambda n: -scores[n]["auc"])
+    width = max(12, *(len(n) for n in names)) + 2
+    lines = [f"{'sequence':<12}" + "".join(f"{n:>{width}}" for n in names)]
+    for sequence in sequences:
+        lines.append(f"{sequence.name:<12}" + "".join(f"{scores[n]['per_sequence'][sequence.name]:>{width}.3f}"
+                                                      for n in names))
+    lines.append(f"{'AUC (mean)':<12}" + "".join(f"{scores[n]['auc']:>{width}.3f}" for n in names))
+    lines.append(f"{'median ms':<12}" + "".join(f"{scores[n]['median_ms']:>{width}.1f}" for n in names))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--format", default="vot")
+    selection = parser.add_mutually_exclusive_group()
+    selection.add_argument("--sequences", help="comma-separated names (default: all)")
+    selection.add_argument("--held-out-of", type=Path, metavar="TRAIN_YAML",
+                           help="the held-out sequences of a training config (data.held_out)")
+    parser.add_argument("--ours", action="append", help="NAME=CONFIG:WEIGHTS (repeatable); default: "
+                                                        + DEFAULT_OURS[0])
+    parser.add_argument("--opencv", default="CSRT,KCF,MIL", help="comma-separated OpenCV trackers ('' for none)")
+    parser.add_argument("--opencv-python", type=Path, default=REPOSITORY / ".venv-opencv" / "bin" / "python",
+                        help="interpreter with opencv-contrib-python (scripts/compare_opencv makes it)")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "output" / "compare")
+    args = parser.parse_args(argv)
+
+    sequences = load_dataset(args.dataset, args.format)
+    wanted = None
+    if args.sequences:
+        wanted = args.sequences.split(",")
+    elif args.held_out_of:
+        from ..training.settings import load_training_settings
+        wanted = list(load_training_settings(args.held_out_of).data.held_out)
+    if wanted:
+        missing = sorted(set(wanted) - {s.name for s in sequences})
+        if missing:
+            parser.error(f"sequences not in {args.dataset}: {', '.join(missing)}")
+        sequences = [s for s in sequences if s.name in wanted]
+
+    raw = {}
+    for spec in args.ours or DEFAULT_OURS:
+        name, results = run_ours(spec, sequences)
+        raw[name] = results
+        print(f"[compare] {name} done", file=sys.stderr)
+    for kind in filter(None, args.opencv.split(",")):
+        if not args.opencv_python.is_file():
+            parser.error(f"{args.opencv_python} not found: run scripts/compare_opencv (it creates it) "
+                         "or pass --opencv-python")
+        raw[f"OpenCV {kind}"] = run_opencv(kind, sequences, args.opencv_python)
+        print(f"[compare] OpenCV {kind} done", file=sys.stderr)
+
+    scores = {name: score(results, sequences) for name, results in raw.items()}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "compare.json").write_text(json.dumps(
+        {"sequences": [s.name for s in sequences], "scores": scores}, indent=1))
+    plot(scores, args.out / "success.png")
+    print(table(scores, sequences))
+    print(f"json: {args.out / 'compare.json'}\nplot: {args.out / 'success.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
