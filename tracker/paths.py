@@ -15,6 +15,15 @@ MODELS_FOLDER = REPOSITORY / "models"
 WEIGHTS_ENV = "SIAMMARGIN_WEIGHTS"
 
 
+def repository_path(path: str | os.PathLike) -> Path:
+    """A path as given when it exists (or is absolute), else relative to the repository root:
+    trackers.ini and scripts name repository files (configs, committed weights) relative to it."""
+    given = Path(path)
+    if given.is_absolute() or given.exists():
+        return given
+    return REPOSITORY / given
+
+
 def weights_path(model: str) -> Path:
     """Where a model's checkpoint belongs: $SIAMMARGIN_WEIGHTS/<model>/model.pth when that
     variable is set, else models/<model>/model.pth. Never one as a fallback for the other."""

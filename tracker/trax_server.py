@@ -21,21 +21,12 @@ import time
 from pathlib import Path
 
 from .errors import TrackerError
-from .paths import REPOSITORY, WEIGHTS_ENV, weights_of
+from .paths import WEIGHTS_ENV, repository_path, weights_of
 EXIT_SETUP_ERROR = 2   # could not load the tracker (before the handshake)
 EXIT_SESSION_ERROR = 3  # bad input during the session
 EXIT_SIGTERM = 128 + signal.SIGTERM
 
 log = logging.getLogger("tracker.trax_server")
-
-
-def resolve_config(path: str) -> Path:
-    """A config path as given, or relative to the repository root (the toolkit starts trackers
-    in a temporary directory, so trackers.ini names repository files relative to the root)."""
-    given = Path(path)
-    if given.is_absolute() or given.exists():
-        return given
-    return REPOSITORY / given
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -44,7 +35,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="tracker config (ours or pysot's config.yaml); relative paths may be "
                              "relative to the repository root")
     weights = parser.add_mutually_exclusive_group(required=True)
-    weights.add_argument("--weights", help="checkpoint file")
+    weights.add_argument("--weights", help="checkpoint file (relative paths may be relative to the "
+                                           "repository root, e.g. models/siammargin_tiny/model.pth)")
     weights.add_argument("--weights-of", metavar="MODEL",
                          help=f"use the checkpoint of model folder MODEL (${WEIGHTS_ENV}/MODEL/model.pth "
                               "or models/MODEL/model.pth)")
@@ -137,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from . import load_tracker
 
-        weights = Path(args.weights) if args.weights else weights_of(args.weights_of)
-        tracker = load_tracker(resolve_config(args.config), weights=weights, device=args.device,
+        weights = repository_path(args.weights) if args.weights else weights_of(args.weights_of)
+        tracker = load_tracker(repository_path(args.config), weights=weights, device=args.device,
                                exact=args.exact)
         tracker.warm_up()
     except TrackerError as error:

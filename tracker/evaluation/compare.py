@@ -89,14 +89,13 @@ def plot(scores: dict, png: Path) -> None:
 
 def table(scores: dict, sequences) -> str:
     names = sorted(scores, key=lambda n: -scores[n]["auc"])
-    width = max(12, *(len(n) for n in names)) + 2
-    lines = [f"{'sequence':<12}" + "".join(f"{n:>{width}}" for n in names)]
-    for sequence in sequences:
-        lines.append(f"{sequence.name:<12}" + "".join(f"{scores[n]['per_sequence'][sequence.name]:>{width}.3f}"
-                                                      for n in names))
-    lines.append(f"{'AUC (mean)':<12}" + "".join(f"{scores[n]['auc']:>{width}.3f}" for n in names))
-    lines.append(f"{'median ms':<12}" + "".join(f"{scores[n]['median_ms']:>{width}.1f}" for n in names))
-    return "\n".join(lines)
+    widths = [max(8, len(n)) + 2 for n in names]
+    rows = [("sequence", names, "")]
+    rows += [(s.name, [scores[n]["per_sequence"][s.name] for n in names], ".3f") for s in sequences]
+    rows += [("AUC (mean)", [scores[n]["auc"] for n in names], ".3f"),
+             ("median ms", [scores[n]["median_ms"] for n in names], ".1f")]
+    return "\n".join(f"{label:<12}" + "".join(f"{v:>{w}{fmt}}" for v, w in zip(values, widths))
+                     for label, values, fmt in rows)
 
 
 def main(argv: list[str] | None = None) -> int:

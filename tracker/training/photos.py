@@ -1,5 +1,5 @@
 """Still photographs for training pairs, from Debian packages: cut-outs with alpha masks
-(Tux Paint's stamps) and backgrounds (desktop wallpapers, scikit-image's sample images).
+(Tux Paint's stamps) and backgrounds (desktop wallpapers).
 
     python -m tracker.training.photos [--cache DIR]
 
@@ -23,7 +23,7 @@ import numpy as np
 
 STAMP_PACKAGES = ["tuxpaint-stamps-default"]
 BACKGROUND_PACKAGES = ["mate-backgrounds", "ukui-wallpapers", "plasma-workspace-wallpapers",
-                       "lomiri-wallpapers-20.04", "python3-skimage-lib"]
+                       "lomiri-wallpapers-20.04"]
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "siammargin" / "photos"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
