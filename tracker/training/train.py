@@ -224,30 +224,40 @@ def _truncate_log(path: Path, step: int) -> None:
         writer.writerows(rows)
 
 
-def plot_log(log_path: Path, png: Path, smoothing: int = 50) -> None:
+def plot_log(log_path: Path, png: Path) -> None:
+    plot_logs({"": log_path}, png)
+
+
+def plot_logs(logs: dict[str, Path], png: Path, smoothing: int = 50) -> None:
+    """Loss curves (moving mean) and validation AUC of one or more runs' log.csv, labelled."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with open(log_path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows:
-        return
-    steps = np.array([int(r["step"]) for r in rows])
     figure, (losses, auc) = plt.subplots(1, 2, figsize=(11, 4))
-    for name in ("total", "cls", "loc", "rank", "corr"):
-        values = np.array([float(r[name]) if r.get(name) else np.nan for r in rows])
-        if np.all(np.isnan(values)):
+    for label, log_path in logs.items():
+        with open(log_path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        if not rows:
             continue
-        window = max(1, min(smoothing, len(values) // 5))
-        smooth = np.convolve(np.nan_to_num(values), np.ones(window) / window, mode="valid")
-        losses.plot(steps[window - 1:], smooth, label=name)
+        steps = np.array([int(r["step"]) for r in rows])
+        prefix = f"{label}: " if label else ""
+        for name in ("total", "cls", "loc", "rank", "corr"):
+            values = np.array([float(r[name]) if r.get(name) else np.nan for r in rows])
+            if np.all(np.isnan(values)):
+                continue
+            window = max(1, min(smoothing, len(values) // 5))
+            smooth = np.convolve(np.nan_to_num(values), np.ones(window) / window, mode="valid")
+            losses.plot(steps[window - 1:], smooth, label=prefix + name,
+                        linestyle="--" if label and label != list(logs)[0] else "-")
+        marked = [(int(r["step"]), float(r["val_auc"])) for r in rows if r.get("val_auc")]
+        if marked:
+            auc.plot(*zip(*marked), marker="o", label=label or None)
     losses.set(xlabel="step", ylabel=f"loss (moving mean of {smoothing})", title="training losses", yscale="log")
-    losses.legend()
-    marked = [(int(r["step"]), float(r["val_auc"])) for r in rows if r.get("val_auc")]
-    if marked:
-        auc.plot(*zip(*marked), marker="o")
+    losses.legend(fontsize=7)
     auc.set(xlabel="step", ylabel="success AUC (OPE)", title="validation on held-out sequences", ylim=(0, 1))
+    if len(logs) > 1:
+        auc.legend()
     figure.tight_layout()
     figure.savefig(png, dpi=110)
     plt.close(figure)
