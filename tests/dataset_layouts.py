@@ -104,3 +104,17 @@ def got10k_layout(root: Path, split: str, frames: int = 10) -> Path:
             (root / name / "cover.label").write_text("".join("8\n" for _ in range(frames)))
     (root / "list.txt").write_text("".join(n + "\n" for n in names))
     return root
+
+
+def steady_weights(standin: Path, out: Path) -> Path:
+    """The alex stand-in checkpoint with its box regression zeroed. Random weights regress boxes
+    far off the target (every frame fails at once); with zero offsets the box stays an anchor near
+    its last place, overlaps a moving target for a few frames, then drifts off: outputs that
+    differ frame to frame and sequence to sequence, which equality tests need."""
+    import torch
+    checkpoint = torch.load(standin, weights_only=True)
+    for key, tensor in checkpoint["state_dict"].items():
+        if key.startswith("rpn_head.loc.head.3."):
+            tensor.zero_()
+    torch.save(checkpoint, out)
+    return out
