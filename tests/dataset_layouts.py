@@ -35,9 +35,10 @@ def write_boxes(path: Path, boxes: np.ndarray, separator: str = ",") -> None:
     path.write_text("".join(separator.join(f"{v:g}" for v in box) + "\n" for box in boxes))
 
 
-def vot_layout(root: Path, names=("bike1", "crossing"), frames: int = 12) -> Path:
+def vot_layout(root: Path, names=("bike1", "crossing"), frames: int | dict = 12) -> Path:
+    """`frames`: one length for all, or {name: length}."""
     for name in names:
-        images, boxes = source(name, frames)
+        images, boxes = source(name, frames[name] if isinstance(frames, dict) else frames)
         link(images, root / name / "color", "%08d.jpg")
         write_boxes(root / name / "groundtruth.txt", boxes)
         (root / name / "sequence").write_text(f"channels.color=color/%08d.jpg\nfps=30\nname={name}\n")
