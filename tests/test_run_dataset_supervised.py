@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -75,11 +76,14 @@ def test_supervised_scores_as_vot_evaluate(tmp_path, weights_file):
         (ws / "config.yaml").write_text((ws / "config.yaml").read_text().replace(str(REPO / "trackers.ini"), "trackers.ini"))
     env = dict(os.environ)
 
+    start = time.perf_counter()
     run(["tracker.vot_workflow", "evaluate", "--workspace", str(toolkit_ws), TRACKER], env)
+    middle = time.perf_counter()
     run(["tracker.evaluation.run_dataset", "--config", str(ALEX), "--set", OVERRIDE, "--weights", str(weights),
          "--name", TRACKER, "--protocol", "supervised",
          "--dataset", str(ours_ws / "sequences"), "--format", "vot", "--out", str(ours_ws / "results"),
          "--workers", "2", "--quiet"], env)
+    print(f"vot evaluate {middle - start:.1f} s, run_dataset --workers 2 {time.perf_counter() - middle:.1f} s")
 
     scores = {}
     for ws in (toolkit_ws, ours_ws):
