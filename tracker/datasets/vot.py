@@ -1,13 +1,16 @@
 """The VOT layout: list.txt; per sequence `sequence` (channels.color=color/%08d.jpg),
-groundtruth.txt (x,y,w,h or polygon per line), the frames."""
+groundtruth.txt (x,y,w,h or polygon per line, 0-based pixels), per-frame `<attribute>.tag` files."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from .sequence import Sequence
 import numpy as np
 
-from .sequence import Sequence
+from .textfiles import check_frames, read_regions
+
+__all__ = ["read_vot", "read_vot_sequence", "read_regions"]
 
 
 def _properties(path: Path) -> dict[str, str]:
@@ -20,19 +23,6 @@ def _properties(path: Path) -> dict[str, str]:
     return properties
 
 
-def read_regions(path: Path) -> list[np.ndarray]:
-    """One region a line, numbers separated by commas (or whitespace); 'nan' where absent."""
-    regions = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            regions.append(np.array([float(v) for v in line.replace(",", " ").split()], dtype=np.float64))
-        except ValueError:
-            raise ValueError(f"{path}:{number}: not a list of numbers: {line!r}") from None
-    return regions
-
-
 def read_vot_sequence(folder: Path) -> Sequence:
     folder = Path(folder)
     groundtruth = folder / "groundtruth.txt"
@@ -41,11 +31,15 @@ def read_vot_sequence(folder: Path) -> Sequence:
     pattern = _properties(folder / "sequence").get("channels.color", "color/%08d.jpg")
     regions = read_regions(groundtruth)
     frames = [str(folder / (pattern % (index + 1))) for index in range(len(regions))]
-    missing = [f for f in frames if not os.path.isfile(f)]
-    if missing:
-        raise ValueError(f"{folder}: {len(missing)} frame(s) named by groundtruth.txt are missing, "
-                         f"first {missing[0]}")
-    return Sequence(folder.name, frames, regions)
+    check_frames(folder, frames)
+    # VOT2019 ships per-frame tags (camera_motion.tag, occlusion.tag, ...): one 0/1 a line, and a
+    # file may stop early (missing lines are 0).
+    attributes = {}
+    for tag in sorted(folder.glob("*.tag")):
+        values = [int(float(v)) for v in tag.read_text().split()][:len(regions)]
+        attributes[tag.stem] = np.zeros(len(regions), dtype=int)
+        attributes[tag.stem][:len(values)] = values
+    return Sequence(folder.name, frames, regions, attributes=attributes, layout="vot")
 
 
 def read_vot(root: str | os.PathLike) -> list[Sequence]:

@@ -1,0 +1,26 @@
+"""A tracker of trackers.ini as (config, weights, device): the TraX server's own arguments, read
+from the entry's `command`, with weights resolved exactly as the server does (weights_of)."""
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+from pathlib import Path
+
+from ..trax_server import REPOSITORY, parse_args, resolve_config, weights_of
+
+REGISTRY = REPOSITORY / "trackers.ini"
+
+
+def tracker_arguments(identifier: str, registry: Path = REGISTRY) -> tuple[str, str, str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(registry)
+    if identifier not in parser:
+        raise ValueError(f"tracker {identifier!r} is not in {registry}; known: {', '.join(parser.sections())}")
+    command = parser[identifier].get("command", "")
+    found = re.search(r"main\((\[.*\])\)", command)
+    if not found:
+        raise ValueError(f"{registry} [{identifier}]: command does not call the TraX server's main([...])")
+    args = parse_args(ast.literal_eval(found.group(1)))
+    weights = args.weights if args.weights else str(weights_of(args.weights_of))
+    return str(resolve_config(args.config).resolve()), weights, args.device

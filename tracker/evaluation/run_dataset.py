@@ -1,0 +1,99 @@
+"""Runs a tracker in-process over a dataset (OPE or VOT's supervised protocol), serially, in N
+worker processes, or as Ray tasks; resumable; writes raw results and the effective config.
+
+    python -m tracker.evaluation.run_dataset --tracker siamrpn_alex_dwxcorr \\
+        --dataset data/OTB100 --format otb --out results --name alex --workers 2
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from ..datasets import READERS, load_dataset
+from ..errors import TrackerError
+from ..overrides import load_with_overrides, write_effective_config
+from .registry import tracker_arguments
+from .runner import PROTOCOLS, Job, run_all
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_dataset", description=__doc__.split("\n\n")[0])
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tracker", metavar="ID", help="an entry of trackers.ini (its --config and weights)")
+    which.add_argument("--config", help="tracker config (ours or pysot's); needs --weights")
+    parser.add_argument("--weights", help="checkpoint file (with --config)")
+    parser.add_argument("--device", help="cpu, cuda or cuda:N (default: the entry's, else cpu)")
+    parser.add_argument("--exact", action="store_true", help="the published code's arithmetic (slower)")
+    parser.add_argument("--dataset", required=True, type=Path, help="dataset folder")
+    parser.add_argument("--format", required=True, choices=sorted(READERS), help="dataset layout")
+    parser.add_argument("--sequences", nargs="+", metavar="NAME", help="only these sequences")
+    parser.add_argument("--protocol", default="ope", choices=PROTOCOLS)
+    parser.add_argument("--out", required=True, type=Path,
+                        help="results folder (for supervised: a VOT workspace's results/)")
+    parser.add_argument("--name", help="results sub-folder (default: the tracker ID or config's folder name)")
+    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    parser.add_argument("--ray", metavar="ADDRESS", help="run each sequence as a Ray task: a cluster "
+                        "address, 'auto', or 'local' for a local cluster")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="config override, e.g. tracker.penalty_k=0.1 (repeatable)")
+    parser.add_argument("--repetitions", type=int, default=15, help="supervised: runs per sequence")
+    parser.add_argument("--skip-initialize", type=int, default=5,
+                        help="supervised: frames from a failure to the re-initialisation")
+    parser.add_argument("--experiment", default="baseline", help="supervised: experiment folder name")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def prepare(args: argparse.Namespace) -> tuple[Job, Path]:
+    """Resolves the tracker, validates the config with its overrides and records it in the
+    results folder; a resumed run must have the same effective config."""
+    if args.tracker:
+        config, weights, device = tracker_arguments(args.tracker)
+        weights = args.weights or weights
+    else:
+        if not args.weights:
+            raise ValueError("--config needs --weights (or use --tracker ID from trackers.ini)")
+        config, weights, device = args.config, args.weights, "cpu"
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    _, effective = load_with_overrides(config, args.overrides)
+    name = args.name or args.tracker or Path(config).parent.name
+    folder = args.out / name
+    recorded = folder / "config.yaml"
+    if recorded.is_file() and yaml.safe_load(recorded.read_text()) != effective:
+        raise ValueError(f"{folder} holds results of another config ({recorded}); use another --name "
+                         "or delete that folder")
+    write_effective_config(effective, recorded, args.overrides)
+    job = Job(config=str(recorded), weights=str(weights), device=args.device or device,
+              exact=args.exact, protocol=args.protocol, repetitions=args.repetitions,
+              skip_initialize=args.skip_initialize, experiment=args.experiment)
+    return job, folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        job, folder = prepare(args)
+        sequences = load_dataset(args.dataset, args.format)
+        if args.sequences:
+            unknown = sorted(set(args.sequences) - {s.name for s in sequences})
+            if unknown:
+                raise ValueError(f"no sequence {unknown[0]!r} in {args.dataset}")
+            sequences = [s for s in sequences if s.name in set(args.sequences)]
+        start = time.perf_counter()
+        ran = run_all(job, sequences, folder, workers=args.workers, ray_address=args.ray,
+                      progress=not args.quiet)
+    except (ValueError, TrackerError, OSError) as error:
+        print(f"run_dataset: error: {error}", file=sys.stderr)
+        return 2
+    print(f"{len(ran)} sequence(s) run, {len(sequences) - len(ran)} already done, "
+          f"{time.perf_counter() - start:.1f} s; results in {folder}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
