@@ -136,7 +136,7 @@ def phase_medians(rows: list[dict]) -> dict[str, float]:
 
 
 def make_tracker(config: Path, weights: Path, device: str, exact: bool, warm: bool = True):
-    tracker = load_tracker(config, weights=weights, device=device, exact=exact)
+    tracker = load_tracker(config, weights=weights, device=device, exact=exact, warm_up=False)
     synchronize = (lambda: torch.cuda.synchronize(tracker.runner.device)) if tracker.runner.device.type == "cuda" else None
     tracker.phase_times = PhaseTimes(synchronize)
     if warm:
