@@ -64,6 +64,7 @@ def test_five_point_polygon():
     ((0, 0, 10, 0, 10, 10, 0, 10, 5), "got 9 numbers"),      # odd count
     ((0, 0, 0, 10), "must be positive"),
     ((0, 0, 10, 0, 20, 0, 30, 0, 40, 0), "zero width or height"),
+    ((-1e308, 0, 1e308, 0, 0, 1e308), "too large"),          # area overflows float64
 ])
 def test_bad_polygons_are_region_errors(region, problem):
     with pytest.raises(RegionError, match=problem):

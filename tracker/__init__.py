@@ -63,7 +63,7 @@ def load_tracker(config_path: str | os.PathLike, weights: str | os.PathLike, dev
     load_weights(network, weights, config.architecture)
     runner = NetworkRunner(network, torch_device, exact, config.tracker.instance_sizes())
     tracker = SiameseTracker(runner, config.tracker)
-    if warm_up if warm_up is not None else torch_device.type == "cuda":
+    if torch_device.type == "cuda" if warm_up is None else warm_up:
         tracker.warm_up()
     elif torch_device.type == "cuda":
         logging.getLogger(__name__).warning(

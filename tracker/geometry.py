@@ -65,11 +65,14 @@ def polygon_to_center_size(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     points = p.reshape(-1, 2)
     xs, ys = points[:, 0], points[:, 1]
     x1, x2, y1, y2 = xs.min(), xs.max(), ys.min(), ys.max()
-    if x2 - x1 <= 0 or y2 - y1 <= 0:
-        raise RegionError(f"polygon has zero width or height: {p.tolist()}")
-    hull = _convex_hull(points)
-    hull_area = _shoelace(points[hull]) if len(hull) >= 3 else 0.0
-    box_area = (x2 - x1) * (y2 - y1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if x2 - x1 <= 0 or y2 - y1 <= 0:
+            raise RegionError(f"polygon has zero width or height: {p.tolist()}")
+        hull = _convex_hull(points)
+        hull_area = _shoelace(points[hull]) if len(hull) >= 3 else 0.0
+        box_area = (x2 - x1) * (y2 - y1)
+    if not (np.isfinite(box_area) and np.isfinite(hull_area)):
+        raise RegionError(f"polygon coordinates are too large to compute its area: {p.tolist()}")
     if hull_area <= 1e-6 * box_area:
         raise RegionError(f"polygon is degenerate (its points enclose no area): {p.tolist()}")
     if len(points) == 4:
