@@ -61,3 +61,28 @@ def test_demo_keeps_vot_workspace_and_uses_real_weights(tmp_path, monkeypatch):
     tracker.init(read_image(str(frames[0])), first_region)
     expected = tracker.track(read_image(str(frames[1]))).bbox
     assert [served.x, served.y, served.width, served.height] == pytest.approx(expected, abs=1e-2)
+
+
+def test_demo_uses_stand_ins_only_for_models_without_real_weights(tmp_path, monkeypatch, capsys):
+    from tracker import demo
+    from tracker.standin_weights import write_checkpoint
+
+    real_root = tmp_path / "real"
+    real = write_checkpoint(real_root, "siamrpn_alex_dwxcorr", seed=7)
+    monkeypatch.setenv("SIAMMARGIN_WEIGHTS", str(real_root))
+    (tmp_path / "images").mkdir()
+    linked = demo.prepare_weights(["siamrpn_alex_dwxcorr", "siammargin"], tmp_path / "w", tmp_path / "standins",
+                                  tmp_path / "images")
+    assert linked == {"siamrpn_alex_dwxcorr": real.resolve(), "siammargin": None}
+    assert (tmp_path / "w" / "siamrpn_alex_dwxcorr" / "model.pth").resolve() == real.resolve()
+    assert (tmp_path / "w" / "siammargin" / "model.pth").resolve() == \
+        (tmp_path / "standins" / "siammargin" / "model.pth").resolve()
+    assert "STAND-IN weights for it" in capsys.readouterr().err
+
+
+def test_the_demo_reads_the_models_a_tracker_id_needs():
+    from tracker import demo
+    assert demo.models_of("SiamMargin") == ["siammargin"]
+    assert demo.models_of("SiamMargin_row1_pysot_r50") == ["siamrpn_r50_l234_dwxcorr"]
+    with pytest.raises(SystemExit, match="unknown tracker id 'nope'"):
+        demo.models_of("nope")
