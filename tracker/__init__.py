@@ -2,7 +2,7 @@
 
     from tracker import load_tracker
     t = load_tracker("models/siammargin/config.yaml", weights="models/siammargin/model.pth")
-    t.init(image, region)    # image: H×W×3 uint8 BGR; region: (x, y, w, h) or 8 polygon numbers
+    t.init(image, region)    # image: H×W×3 uint8 BGR; region: (x, y, w, h) or polygon x0, y0, x1, y1, …
     r = t.track(image)       # r.bbox: (x, y, w, h) floats, 0-based; r.score: float
 """
 from __future__ import annotations
