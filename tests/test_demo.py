@@ -37,7 +37,7 @@ def test_demo_keeps_vot_workspace_and_uses_real_weights(tmp_path, monkeypatch):
         assert snapshot(REPO / "vot_workspace") == before
         assert sentinel.read_text() == "a user's result"
     finally:
-        sentinel.unlink()
+        sentinel.unlink(missing_ok=True)
         if created:
             for folder in (USER_RESULTS, USER_RESULTS.parent):
                 if folder.exists() and not any(folder.iterdir()):
