@@ -201,7 +201,10 @@ def test_cuda_graph_outputs_equal_cpu_exact(reference_state_dict, golden):
     assert cuda.use_cuda_graphs
     expected_kernels = cpu.template(g["z"])
     kernels = cuda.template(g["z"])
-    for _ in range(3):  # capture, then replays must give the same
+    with cuda.capturing():  # as the tracker's warm_up does: searches capture only here
+        cuda.search(g["x"], kernels)
+    assert cuda.captured_sizes() == [g["x"].shape[0]]
+    for _ in range(3):  # replays must give the same
         output = cuda.search(g["x"], kernels)
         assert relative_error(output.cls.cpu(), cpu.search(g["x"], expected_kernels).cls) < TOLERANCE
     # a changed kernel must reach the replayed graph

@@ -2,11 +2,12 @@
 
     from tracker import load_tracker
     t = load_tracker("models/siammargin/config.yaml", weights="models/siammargin/model.pth")
-    t.init(image, region)    # image: H×W×3 uint8 BGR; region: (x, y, w, h) or 8 polygon numbers
+    t.init(image, region)    # image: H×W×3 uint8 BGR; region: (x, y, w, h) or polygon x0, y0, x1, y1, …
     r = t.track(image)       # r.bbox: (x, y, w, h) floats, 0-based; r.score: float
 """
 from __future__ import annotations
 
+import logging
 import os
 
 import torch
@@ -42,17 +43,30 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 
 def load_tracker(config_path: str | os.PathLike, weights: str | os.PathLike, device: str = "cpu",
-                 exact: bool = False) -> SiameseTracker:
+                 exact: bool = False, warm_up: bool | None = None) -> SiameseTracker:
     """Builds a tracker from a config (ours or pysot's config.yaml) and a checkpoint.
 
     exact=True keeps the published code's arithmetic (separate BatchNorm layers, NCHW memory);
     the default folds BatchNorm into the convolutions, uses channels-last memory, fuses each
     convolution with its activation on the CPU and replays CUDA graphs on a GPU; its network
     outputs agree with exact within 3e-4 relative (tests/test_fast_path.py says why).
+
+    warm_up: run `tracker.warm_up()` before returning (every input shape once on a synthetic
+    frame). Default: on CUDA, where that is also when cuDNN autotunes and the CUDA graphs are
+    captured; on the CPU it only moves one-off costs off the first frames. A CUDA tracker that
+    is not warmed up never captures on a live frame: it runs without graphs (slower, and its
+    first frames pay for cuDNN's autotuning) until `warm_up()` is called.
     """
     config = load_config(config_path)
     torch_device = resolve_device(device)
     network = build_network(config.architecture)
     load_weights(network, weights, config.architecture)
     runner = NetworkRunner(network, torch_device, exact, config.tracker.instance_sizes())
-    return SiameseTracker(runner, config.tracker)
+    tracker = SiameseTracker(runner, config.tracker)
+    if torch_device.type == "cuda" if warm_up is None else warm_up:
+        tracker.warm_up()
+    elif torch_device.type == "cuda":
+        logging.getLogger(__name__).warning(
+            "CUDA tracker loaded without warm-up: it runs without CUDA graphs and its first frames "
+            "pay for cuDNN's autotuning until warm_up() is called")
+    return tracker

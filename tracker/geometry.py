@@ -21,15 +21,16 @@ def region_to_center_size(region: Sequence[float]) -> tuple[np.ndarray, np.ndarr
     """(centre, size) of an initialisation region, both float64 arrays of 2.
 
     4 numbers (x, y, w, h): pysot's convention, centre = (x + (w − 1)/2, y + (h − 1)/2).
-    8 numbers (a polygon): the SiamMargin submission's area-preserving rule, with its special
-    case for axis-aligned rectangles (centre = x_min + w/2, w = x_max − x_min + 1).
+    2k numbers, k ≥ 3 (a polygon, as VOT sends it): see `polygon_to_center_size`.
     """
     try:
         values = np.asarray(region, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
-        raise RegionError(f"region must be 4 numbers (x, y, w, h) or 8 polygon numbers, got {region!r}") from None
-    if values.size not in (4, 8):
-        raise RegionError(f"region must be 4 numbers (x, y, w, h) or 8 polygon numbers, got {values.size} numbers")
+        raise RegionError(f"region must be 4 numbers (x, y, w, h) or a polygon of 2k numbers (k ≥ 3), "
+                          f"got {region!r}") from None
+    if values.size != 4 and (values.size < 6 or values.size % 2):
+        raise RegionError(f"region must be 4 numbers (x, y, w, h) or a polygon of 2k numbers (k ≥ 3), "
+                          f"got {values.size} numbers")
     if not np.all(np.isfinite(values)):
         raise RegionError(f"region has NaN or infinite values: {values.tolist()}")
     if values.size == 4:
@@ -37,27 +38,92 @@ def region_to_center_size(region: Sequence[float]) -> tuple[np.ndarray, np.ndarr
         if w <= 0 or h <= 0:
             raise RegionError(f"region width and height must be positive, got w={w:g}, h={h:g}")
         return np.array([x + (w - 1) / 2, y + (h - 1) / 2]), np.array([w, h])
-    return _polygon_to_center_size(values)
+    return polygon_to_center_size(values)
 
 
-def _polygon_to_center_size(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys = p[0::2], p[1::2]
+def polygon_to_center_size(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, size) of a polygon (x0, y0, x1, y1, …), by the SiamMargin submission's rule.
+
+    The submission's rule (written for VOT's 4-point rotated rectangles): an axis-aligned
+    rectangle gives its box (w = x_max − x_min + 1, centre = x_min + w/2); otherwise the centre is
+    the mean of the points and the bounding box is shrunk by s = sqrt(A1 / bounding-box area),
+    A1 = |p0p1|·|p1p2|, so that the box keeps the rectangle's area (size = s·extent + 1).
+
+    The toolkit may send the same rectangle with its corners in another order, or a polygon of
+    more points; the rule is extended so that neither changes the box:
+    - 4 points: the submission's rule, but 4 hull corners given in a self-crossing order
+      (e.g. 0,0 10,0 0,10 10,10) are first put in hull order, starting at p0 and keeping p1
+      next to it where possible, so A1 is the product of two sides, as intended (4 points with
+      one inside the others' triangle form a simple polygon in any order: taken as given).
+    - other point counts: the centre of the bounding box
+      and A1 = the area of the convex hull. For a rectangle sampled with extra points on its
+      sides this is exactly the 4-point result (hull area = side product, box centre = mean of
+      the corners), and it ignores how densely a boundary is sampled, which a vertex mean would
+      not. The axis-aligned case is a hull that fills its bounding box.
+    Points that enclose no area (collinear, repeated) are a RegionError.
+    """
+    points = p.reshape(-1, 2)
+    xs, ys = points[:, 0], points[:, 1]
     x1, x2, y1, y2 = xs.min(), xs.max(), ys.min(), ys.max()
-    if x2 - x1 <= 0 or y2 - y1 <= 0:
-        raise RegionError(f"polygon has zero width or height: {p.tolist()}")
-    # Shoelace area: collinear or repeated points enclose nothing.
-    area = 0.5 * abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1)))
-    if area <= 1e-6 * (x2 - x1) * (y2 - y1):
+    with np.errstate(over="ignore", invalid="ignore"):
+        if x2 - x1 <= 0 or y2 - y1 <= 0:
+            raise RegionError(f"polygon has zero width or height: {p.tolist()}")
+        hull = _convex_hull(points)
+        hull_area = _shoelace(points[hull]) if len(hull) >= 3 else 0.0
+        box_area = (x2 - x1) * (y2 - y1)
+    if not (np.isfinite(box_area) and np.isfinite(hull_area)):
+        raise RegionError(f"polygon coordinates are too large to compute its area: {p.tolist()}")
+    if hull_area <= 1e-6 * box_area:
         raise RegionError(f"polygon is degenerate (its points enclose no area): {p.tolist()}")
-    if len(set(xs.tolist())) == 2 and len(set(ys.tolist())) == 2:
+    if len(points) == 4:
+        if len(set(xs.tolist())) == 2 and len(set(ys.tolist())) == 2:
+            w, h = x2 - x1 + 1, y2 - y1 + 1
+            return np.array([x1 + w * 0.5, y1 + h * 0.5]), np.array([w, h])
+        if len(hull) == 4:
+            points = points[_hull_order_from_first(hull)]
+        a1 = np.linalg.norm(points[0] - points[1]) * np.linalg.norm(points[1] - points[2])
+        s = np.sqrt(a1 / box_area)
+        if not s > 0:
+            raise RegionError(f"polygon is degenerate (repeated points): {p.tolist()}")
+        return np.array([np.mean(xs), np.mean(ys)]), np.array([s * (x2 - x1) + 1, s * (y2 - y1) + 1])
+    if hull_area >= box_area * (1 - 1e-9):  # an axis-aligned rectangle, however sampled
         w, h = x2 - x1 + 1, y2 - y1 + 1
         return np.array([x1 + w * 0.5, y1 + h * 0.5]), np.array([w, h])
-    a1 = np.linalg.norm(p[0:2] - p[2:4]) * np.linalg.norm(p[2:4] - p[4:6])
-    a2 = (x2 - x1) * (y2 - y1)
-    s = np.sqrt(a1 / a2)
-    if not s > 0:
-        raise RegionError(f"polygon is degenerate (repeated points): {p.tolist()}")
-    return np.array([np.mean(xs), np.mean(ys)]), np.array([s * (x2 - x1) + 1, s * (y2 - y1) + 1])
+    s = np.sqrt(hull_area / box_area)
+    return np.array([(x1 + x2) / 2, (y1 + y2) / 2]), np.array([s * (x2 - x1) + 1, s * (y2 - y1) + 1])
+
+
+def _shoelace(points: np.ndarray) -> float:
+    xs, ys = points[:, 0], points[:, 1]
+    return 0.5 * abs(float(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))))
+
+
+def _convex_hull(points: np.ndarray) -> list[int]:
+    """Indices of the convex hull's corners in counter-clockwise order (monotone chain; points
+    on an edge are not corners)."""
+    order = sorted(range(len(points)), key=lambda i: (points[i, 0], points[i, 1]))
+
+    def cross(o: int, a: int, b: int) -> float:
+        return ((points[a, 0] - points[o, 0]) * (points[b, 1] - points[o, 1])
+                - (points[a, 1] - points[o, 1]) * (points[b, 0] - points[o, 0]))
+
+    def chain(indices: list[int]) -> list[int]:
+        kept: list[int] = []
+        for i in indices:
+            while len(kept) >= 2 and cross(kept[-2], kept[-1], i) <= 0:
+                kept.pop()
+            kept.append(i)
+        return kept[:-1]
+
+    return chain(order) + chain(order[::-1])
+
+
+def _hull_order_from_first(hull: list[int]) -> list[int]:
+    """The 4 corner indices in hull order, starting at point 0, in the direction in which point 1
+    follows it (a polygon already in order is returned unchanged)."""
+    start = hull.index(0)
+    forward = hull[start:] + hull[:start]
+    return forward if forward[1] == 1 else [forward[0]] + forward[1:][::-1]
 
 
 # ---------------------------------------------------------------------------------------------

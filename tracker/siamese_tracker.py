@@ -89,7 +89,20 @@ class SiameseTracker:
 
     @torch.inference_mode()
     def init(self, image: np.ndarray, region) -> None:
-        """Starts tracking the target in `region` ((x, y, w, h) or 8 polygon numbers)."""
+        """Starts tracking the target in `region`: (x, y, w, h), or a polygon of 2k numbers
+        (x0, y0, x1, y1, …; k ≥ 3)."""
+        with self.runner.on_device():
+            self._init(image, region)
+
+    @torch.inference_mode()
+    def track(self, image: np.ndarray) -> TrackResult:
+        """Locates the target in the next frame."""
+        with self.runner.on_device():
+            return self._track(image)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _init(self, image: np.ndarray, region) -> None:
         image = as_bgr_uint8(image)
         center, size = region_to_center_size(region)
         s = self.settings
@@ -105,9 +118,7 @@ class SiameseTracker:
                                 kernels=kernels, first_cls=list(kernels.cls),
                                 average_cls=list(kernels.cls))
 
-    @torch.inference_mode()
-    def track(self, image: np.ndarray) -> TrackResult:
-        """Locates the target in the next frame."""
+    def _track(self, image: np.ndarray) -> TrackResult:
         if self.state is None:
             raise TrackerError("track() called before init(): initialise the tracker with a region first")
         image = as_bgr_uint8(image)
@@ -129,8 +140,6 @@ class SiameseTracker:
         w, h = state.size
         return TrackResult(bbox=(float(cx - w / 2), float(cy - h / 2), float(w), float(h)),
                            score=float(result.score) if np.isfinite(result.score) else 0.0)
-
-    # -- steps ---------------------------------------------------------------------------------
 
     def _is_small(self, size: np.ndarray, image: np.ndarray) -> bool:
         area_ratio = (size[0] * size[1]) / float(image.shape[0] * image.shape[1])
@@ -213,13 +222,16 @@ class SiameseTracker:
     @torch.inference_mode()
     def warm_up(self) -> None:
         """Runs every input shape this tracker can meet once (template, each search size, the
-        second search and the online update), then forgets the state."""
+        second search and the online update) on a synthetic frame, then forgets the state. On
+        CUDA this is where cuDNN picks its algorithms and each search size is captured as a CUDA
+        graph: searches capture only here, never on a live frame."""
         image = np.full((480, 640, 3), 128, np.uint8)
         image[200:280, 280:360] = 30
-        for search_size in self.settings.instance_sizes():
-            self.init(image, (280, 200, 80, 80))
-            self.state.search_size = search_size
-            self.track(image)
+        with self.runner.on_device(), self.runner.capturing():
+            for search_size in self.settings.instance_sizes():
+                self._init(image, (280, 200, 80, 80))
+                self.state.search_size = search_size
+                self._track(image)
         self.state = None
 
 

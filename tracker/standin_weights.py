@@ -85,6 +85,12 @@ def write_checkpoint(out: Path, architecture: str, seed: int = 1, images: list[n
     return target
 
 
+def calibration_images(folder: Path, count: int = 8) -> list[np.ndarray]:
+    """Up to `count` JPEG frames spread over a dataset folder, for the BN statistics."""
+    paths = sorted(folder.rglob("*.jpg"))
+    return [read_image(str(p)) for p in paths[:: max(1, len(paths) // count)][:count]]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="output folder; writes OUT/<model>/model.pth")
@@ -93,11 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibration", type=Path,
                         help="folder of images for BN statistics (default: seeded noise)")
     args = parser.parse_args(argv)
-    images = []
-    if args.calibration:
-        paths = sorted(args.calibration.rglob("*.jpg"))
-        paths = paths[:: max(1, len(paths) // 8)][:8]
-        images = [read_image(str(p)) for p in paths]
+    images = calibration_images(args.calibration) if args.calibration else []
     print(f"WARNING: {WARNING}", file=sys.stderr)
     for model in args.models:
         print(f"wrote {write_checkpoint(args.out, model, args.seed, images)}", file=sys.stderr)

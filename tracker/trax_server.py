@@ -6,8 +6,10 @@ The model is loaded and every input shape warmed up before the handshake, so the
 per-frame clock never sees a first-use spike. One process serves every (re)initialisation of a
 sequence; `init` resets all tracker state. Nothing but the protocol goes to stdout: logging goes
 to stderr, and Python's sys.stdout is pointed at stderr too, so a stray print cannot corrupt a
-stdio session. On an error (missing weights, unreadable image, bad region) the server logs one
-line on stderr, tells the toolkit why through TraX, and exits with a non-zero status. SIGTERM
+stdio session. On any error the server logs one line on stderr, tells the toolkit why through TraX (a quit
+with the reason) and exits non-zero: 2 before the handshake (weights, config, device, warm-up),
+3 for bad input during the session (image, region), 4 for any other failure during the session
+(CUDA out of memory, cuDNN or graph errors, bugs). SIGTERM
 (idle or busy) logs one line and exits with 143 (128 + SIGTERM), ending the TraX session.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .errors import TrackerError
 from .paths import WEIGHTS_ENV, repository_path, weights_of
 EXIT_SETUP_ERROR = 2   # could not load the tracker (before the handshake)
 EXIT_SESSION_ERROR = 3  # bad input during the session
+EXIT_INTERNAL_ERROR = 4  # the tracker failed during the session (CUDA out of memory, a bug, …)
 EXIT_SIGTERM = 128 + signal.SIGTERM
 
 log = logging.getLogger("tracker.trax_server")
@@ -70,12 +73,12 @@ def serve(tracker) -> int:
                          tracker_name="SiamMargin", tracker_family="siamese")
     log.info("handshake done")
     while True:
-        request = server.wait()
-        received = time.perf_counter()
-        if request.type == "quit":
-            log.info("quit")
-            return 0
         try:
+            request = server.wait()
+            received = time.perf_counter()
+            if request.type == "quit":
+                log.info("quit")
+                return 0
             image = read_image(request.image["color"].path())
             if request.type == "initialize":
                 region, _ = request.objects[0]
@@ -87,10 +90,27 @@ def serve(tracker) -> int:
                 server.status([(trax.Rectangle.create(*result.bbox), {"confidence": result.score})])
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s handled in %.3f ms", request.type, 1000 * (time.perf_counter() - received))
-        except TrackerError as error:
-            log.error("%s", error)
-            server.quit(reason=str(error))
-            return EXIT_SESSION_ERROR
+        except Exception as error:
+            # Bad input (a TrackerError) or a failure of the tracker itself (CUDA out of memory,
+            # a cuDNN or graph error, any bug): either way the toolkit must hear why.
+            reason = describe(error)
+            log.error("%s", reason)
+            log.debug("traceback of the error above", exc_info=True)
+            try:
+                server.quit(reason=reason)
+            except Exception as quit_error:  # the client may be gone; the log line stands
+                log.debug("could not send the quit reason: %s", quit_error)
+            return EXIT_SESSION_ERROR if isinstance(error, TrackerError) else EXIT_INTERNAL_ERROR
+
+
+def describe(error: Exception) -> str:
+    """One line for the log and the TraX quit reason. Our own errors already say what to do;
+    anything else is named by its type, with a pointer to the traceback."""
+    if isinstance(error, TrackerError):
+        return str(error)
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    return (f"internal error: {type(error).__name__}: {first_line} "
+            f"(run the server with --log-level debug for the traceback)")
 
 
 def report_setup_error(message: str) -> None:
@@ -131,11 +151,12 @@ def main(argv: list[str] | None = None) -> int:
 
         weights = repository_path(args.weights) if args.weights else weights_of(args.weights_of)
         tracker = load_tracker(repository_path(args.config), weights=weights, device=args.device,
-                               exact=args.exact)
-        tracker.warm_up()
-    except TrackerError as error:
-        log.error("%s", error)
-        report_setup_error(str(error))
+                               exact=args.exact, warm_up=True)
+    except Exception as error:  # bad weights/config/device, or a failure while warming up
+        reason = describe(error)
+        log.error("%s", reason)
+        log.debug("traceback of the error above", exc_info=True)
+        report_setup_error(reason)
         return EXIT_SETUP_ERROR
     log.info("loaded %s with %s on %s in %.2f s", args.config, weights, args.device,
              time.perf_counter() - started)

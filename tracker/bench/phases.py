@@ -87,7 +87,8 @@ class PhaseTimedTracker(SiameseTracker):
 
 
 def make_tracker(config: Path, weights: Path, device: str, exact: bool, warm: bool = True) -> PhaseTimedTracker:
-    tracker = PhaseTimedTracker(load_tracker(config, weights=weights, device=device, exact=exact))
+    # warm_up=False: on CUDA load_tracker would warm up itself; the first-use measurement needs a cold one.
+    tracker = PhaseTimedTracker(load_tracker(config, weights=weights, device=device, exact=exact, warm_up=False))
     if warm:
         tracker.warm_up()
     return tracker

@@ -7,7 +7,8 @@ import configparser
 import re
 from pathlib import Path
 
-from ..trax_server import REPOSITORY, parse_args, resolve_config, weights_of
+from ..paths import REPOSITORY, repository_path, weights_of
+from ..trax_server import parse_args
 
 REGISTRY = REPOSITORY / "trackers.ini"
 
@@ -22,5 +23,5 @@ def tracker_arguments(identifier: str, registry: Path = REGISTRY) -> tuple[str, 
     if not found:
         raise ValueError(f"{registry} [{identifier}]: command does not call the TraX server's main([...])")
     args = parse_args(ast.literal_eval(found.group(1)))
-    weights = args.weights if args.weights else str(weights_of(args.weights_of))
-    return str(resolve_config(args.config).resolve()), weights, args.device
+    weights = repository_path(args.weights) if args.weights else weights_of(args.weights_of)
+    return str(repository_path(args.config).resolve()), str(weights), args.device

@@ -1,0 +1,32 @@
+"""The real TraX server (tracker.trax_server), except that the tracker fails the way CUDA fails:
+with a plain RuntimeError (not a TrackerError), at the step named by $FAIL_AT (warm_up, init or
+track). Test code only; the hook lives here, not in the product.
+
+    trackers.ini: command = import sys; from trax_failing_server import main; sys.exit(main([...]))
+                  paths = <this folder>:<repository root>
+                  env_FAIL_AT = track
+"""
+from __future__ import annotations
+
+import os
+
+from tracker.siamese_tracker import SiameseTracker
+from tracker.trax_server import main
+
+__all__ = ["main", "MESSAGE"]
+
+MESSAGE = "CUDA out of memory. Tried to allocate 20.00 MiB (simulated by tests/trax_failing_server.py)"
+
+
+def _failing(name: str):
+    original = getattr(SiameseTracker, name)
+
+    def step(self, *args, **kwargs):
+        if os.environ.get("FAIL_AT") == name:
+            raise RuntimeError(MESSAGE + "\nsecond line of the message")
+        return original(self, *args, **kwargs)
+    return step
+
+
+for _name in ("warm_up", "init", "track"):
+    setattr(SiameseTracker, _name, _failing(_name))
