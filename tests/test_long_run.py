@@ -39,9 +39,9 @@ def frame_at(background: np.ndarray, index: int) -> tuple[np.ndarray, tuple]:
 
 
 @pytest.mark.slow
-def test_memory_flat_and_no_slowdown_over_5000_frames(weights_file):
+def test_memory_flat_and_no_slowdown_over_5000_frames(standin_weights):
     tracker = load_tracker(REPO / "models" / "siamrpn_alex_dwxcorr" / "config.yaml",
-                           weights=weights_file("siamrpn_alex_dwxcorr"))
+                           weights=standin_weights("siamrpn_alex_dwxcorr"))
     background = np.random.default_rng(0).integers(40, 90, (240, 320, 3), dtype=np.uint8)
     times, initialisations = [], 0
     rss_after_warm_up = None
@@ -63,7 +63,7 @@ def test_memory_flat_and_no_slowdown_over_5000_frames(weights_file):
     first, last = np.median(times[WARM_UP_FRAMES:WARM_UP_FRAMES + 500]), np.median(times[-500:])
 
     fresh = load_tracker(REPO / "models" / "siamrpn_alex_dwxcorr" / "config.yaml",
-                         weights=weights_file("siamrpn_alex_dwxcorr"))
+                         weights=standin_weights("siamrpn_alex_dwxcorr"))
     fresh.warm_up()
     old_times, fresh_times = [], []
     for index in range(500):

@@ -14,11 +14,11 @@ MODEL = "siamrpn_alex_dwxcorr"
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, weights_file):
+def setup(tmp_path_factory, standin_weights):
     tmp = tmp_path_factory.mktemp("trax")
     ws = workspace(tmp, sequences=2, frames=12)
     old = os.environ.get("SIAMMARGIN_WEIGHTS")
-    os.environ["SIAMMARGIN_WEIGHTS"] = str(weights_dir(tmp, weights_file, [MODEL]))
+    os.environ["SIAMMARGIN_WEIGHTS"] = str(weights_dir(tmp, standin_weights, [MODEL]))
     yield ws
     if old is None:
         os.environ.pop("SIAMMARGIN_WEIGHTS")
@@ -70,14 +70,14 @@ def test_polygon_and_rectangle_init_and_reinit_equals_fresh_process(setup):
     np.testing.assert_array_equal(again, fresh)
 
 
-def test_server_trajectory_equals_load_tracker(setup, weights_file):
+def test_server_trajectory_equals_load_tracker(setup, standin_weights):
     seq = sequence(setup, 0)
     rt = runtime()
     try:
         served = run(rt, seq)
     finally:
         rt.stop()
-    tracker = load_tracker(REPO / "models" / MODEL / "config.yaml", weights=weights_file(MODEL))
+    tracker = load_tracker(REPO / "models" / MODEL / "config.yaml", weights=standin_weights(MODEL))
     paths = sorted((setup / "sequences" / seq.name / "color").glob("*.jpg"))
     polygon = [float(v) for v in (setup / "sequences" / seq.name / "groundtruth.txt").read_text().splitlines()[0].split(",")]
     tracker.init(read_image(str(paths[0])), polygon)
@@ -147,10 +147,10 @@ def trax_image(path):
     return {"color": trax.FileImage.create(str(path))}
 
 
-def test_stdout_stays_empty_in_socket_mode(setup, weights_file):
+def test_stdout_stays_empty_in_socket_mode(setup, standin_weights):
     """Everything the server says besides the protocol goes to stderr."""
     import trax
-    server = ServerProcess(weights_file(MODEL))
+    server = ServerProcess(standin_weights(MODEL))
     seq = sequence(setup, 1)
     region = seq.groundtruth(0)
     server.client.initialize(trax_image(seq.frame(0).filename("color")),
@@ -163,11 +163,11 @@ def test_stdout_stays_empty_in_socket_mode(setup, weights_file):
     assert b"handshake done" in err
 
 
-def test_corrupt_image_ends_the_session_with_the_reason(setup, weights_file, tmp_path):
+def test_corrupt_image_ends_the_session_with_the_reason(setup, standin_weights, tmp_path):
     import trax
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(b"\xff\xd8 not a jpeg")
-    server = ServerProcess(weights_file(MODEL))
+    server = ServerProcess(standin_weights(MODEL))
     with pytest.raises(trax.TraxException):
         server.client.initialize(trax_image(corrupt), [(trax.Rectangle.create(10, 10, 30, 30), {})], {})
     code, out, err = server.finish()
