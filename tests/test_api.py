@@ -50,6 +50,16 @@ def test_rectangle_and_polygon_conventions(standin_weights):
     assert tracker.state.center.tolist() == [100.5, 75.5] and tracker.state.size.tolist() == [41, 31]
 
 
+def test_rotated_polygon_uses_the_submissions_rule(standin_weights):
+    """SiamMargin initialised with a rotated rectangle (10 × 5 at atan(3/4), corners (100, 50),
+    (108, 56), (105, 60), (97, 54)): worked by hand with the submission's rule, bounding box
+    11 × 10, s = √(10·5 / 110); w = 11·s + 1, h = 10·s + 1; centre = mean of the corners."""
+    tracker = load_tracker(REPO / "models" / "siammargin" / "config.yaml", weights=standin_weights("siammargin"))
+    tracker.init(frames(1)[0], (100, 50, 108, 56, 105, 60, 97, 54))
+    assert tracker.state.center.tolist() == [102.5, 55.0]
+    assert tracker.state.size == pytest.approx([8.4161984871, 7.7419986246], abs=1e-9)
+
+
 @pytest.mark.parametrize("device", ["tpu", "cuda:x", 3.5])
 def test_unknown_devices(standin_weights, device):
     with pytest.raises(DeviceError):

@@ -163,7 +163,7 @@ def test_stdout_stays_empty_in_socket_mode(setup, standin_weights):
     assert b"handshake done" in err
 
 
-def test_corrupt_image_ends_the_session_with_the_reason(setup, standin_weights, tmp_path):
+def test_corrupt_image_ends_the_session_with_the_reason(standin_weights, tmp_path):
     import trax
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(b"\xff\xd8 not a jpeg")
