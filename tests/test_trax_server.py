@@ -174,3 +174,42 @@ def test_corrupt_image_ends_the_session_with_the_reason(standin_weights, tmp_pat
     assert code == 3
     assert b"cannot decode image" in err and str(corrupt).encode() in err
 
+
+
+# -- stdio mode: the protocol on stdout, with stderr merged in by the toolkit --------------------
+
+NOISY_STDIO_INI = """[noisy_alex_stdio]
+label = alex over stdio, printing and logging on every request
+protocol = traxpython
+command = import sys; from trax_noisy_server import main; sys.exit(main(['--config', 'models/{model}/config.yaml', '--weights-of', '{model}']))
+paths = {tests}:{repo}
+timeout = 30
+"""
+
+
+def test_stdio_session_survives_a_tracker_that_prints_and_logs(setup, tmp_path):
+    """A tracker entry without `socket = true`: the toolkit talks TraX over the tracker's stdin and
+    stdout, reading stdout with stderr merged in. A tracker that prints, logs, warns and leaves a
+    progress line unfinished on every request gives the same trajectory as the socket-mode server,
+    with no hang (a TraX message after an unfinished line is not recognised)."""
+    from vot.tracker import Registry
+    ini = tmp_path / "noisy.ini"
+    ini.write_text(NOISY_STDIO_INI.format(model=MODEL, tests=REPO / "tests", repo=REPO))
+    seq = sequence(setup, 0)
+    noisy = Registry([str(ini)], root=str(REPO))["noisy_alex_stdio"]
+    rt = noisy.runtime(log=True)
+    assert rt._socket is False  # the toolkit's own reading of the entry: stdio
+    try:
+        stdio = run(rt, seq)
+        again = run(rt, seq, start=3)  # re-initialised in the same session
+    finally:
+        rt.stop()
+    rt = runtime()
+    try:
+        socket_mode = run(rt, seq)
+        socket_again = run(rt, seq, start=3)
+    finally:
+        rt.stop()
+    assert stdio.shape == (11, 4)
+    np.testing.assert_array_equal(stdio, socket_mode)
+    np.testing.assert_array_equal(again, socket_again)

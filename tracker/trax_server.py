@@ -6,7 +6,8 @@ The model is loaded and every input shape warmed up before the handshake, so the
 per-frame clock never sees a first-use spike. One process serves every (re)initialisation of a
 sequence; `init` resets all tracker state. Nothing but the protocol goes to stdout: logging goes
 to stderr, and Python's sys.stdout is pointed at stderr too, so a stray print cannot corrupt a
-stdio session. On an error (missing weights, unreadable image, bad region) the server logs one
+stdio session; each TraX message starts on a fresh line even after an unfinished one (the toolkit
+merges stderr into stdout in stdio mode). On an error (missing weights, unreadable image, bad region) the server logs one
 line on stderr, tells the toolkit why through TraX, and exits with a non-zero status. SIGTERM
 (idle or busy) logs one line and exits with 143 (128 + SIGTERM), ending the TraX session.
 """
@@ -58,6 +59,35 @@ def weights_of(model: str) -> Path:
     return path
 
 
+class LineEndingStream:
+    """stderr, remembering whether the last write ended its line. In stdio mode the toolkit reads
+    the protocol from stdout with stderr merged in, and a TraX message that starts mid-line (after
+    a progress bar's "\rprogress 50%", say) is not recognised: the toolkit waits until its
+    timeout. end_line() before each message puts it at the start of a line."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._at_line_start = True
+
+    def write(self, text: str) -> int:
+        if text:
+            self._at_line_start = text.endswith("\n")
+        return self._stream.write(text)
+
+    def end_line(self) -> None:
+        if not self._at_line_start:
+            self.write("\n")
+        self._stream.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def end_stderr_line() -> None:
+    if isinstance(sys.stderr, LineEndingStream):
+        sys.stderr.end_line()
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="siammargin-trax", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True,
@@ -94,6 +124,7 @@ def serve(tracker) -> int:
 
     from .images import read_image
 
+    end_stderr_line()
     server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
                          tracker_name="SiamMargin", tracker_family="siamese")
     log.info("handshake done")
@@ -109,14 +140,17 @@ def serve(tracker) -> int:
                 region, _ = request.objects[0]
                 tracker.init(image, region_values(region))
                 # The first reply repeats the initial region, as the toolkit expects.
+                end_stderr_line()
                 server.status([(region, {"confidence": 1.0})])
             else:
                 result = tracker.track(image)
+                end_stderr_line()
                 server.status([(trax.Rectangle.create(*result.bbox), {"confidence": result.score})])
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s handled in %.3f ms", request.type, 1000 * (time.perf_counter() - received))
         except TrackerError as error:
             log.error("%s", error)
+            end_stderr_line()
             server.quit(reason=str(error))
             return EXIT_SESSION_ERROR
 
@@ -145,6 +179,8 @@ def exit_on_sigterm(signum: int, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     # stdout belongs to the protocol (stdio mode): anything Python prints goes to stderr instead.
+    if not isinstance(sys.stderr, LineEndingStream):
+        sys.stderr = LineEndingStream(sys.stderr)
     sys.stdout = sys.stderr
     args = parse_args(argv)
     handlers = [logging.StreamHandler(sys.stderr)]
