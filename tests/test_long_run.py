@@ -138,7 +138,7 @@ def test_siammargin_memory_flat_and_no_slowdown_with_all_features(tmp_path, stan
     state = standin_state_dict("siammargin")
     for key in ("rpn.cls.head.3.weight", "rpn.cls.head.3.bias", "rpn.loc.head.3.weight", "rpn.loc.head.3.bias"):
         state[key] *= 1e-3
-    state["rpn.cls.head.3.bias"][:5] += 6.0
+    state["rpn.cls.head.3.bias"][:5] += 10.0
     weights = tmp_path / "siammargin.pth"
     torch.save({"state_dict": state}, weights)
     config = REPO / "models" / "siammargin" / "config.yaml"

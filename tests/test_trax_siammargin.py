@@ -5,7 +5,7 @@ request), with the server's trajectory equal to load_tracker's on the same frame
 
 Weights: the project's stand-in SiamMargin with its last cls and loc convolutions scaled by 1e-3
 (the raw stand-in's outputs are in the thousands: every box flies to the image corner and every
-score is 0 or 1) and 6 added to the background logits, so that every first search scores under
+score is 0 or 1) and 10 added to the background logits, so that every first search scores under
 0.1 and the second search runs on every frame. The target (a 15 × 10 rectangle at atan(3/4)) is
 small for the 320 × 240 frames, so the search is 351 from the start."""
 import json
@@ -44,7 +44,7 @@ def tame_weights(folder, standin_state_dict):
     state = standin_state_dict("siammargin")
     for key in ("rpn.cls.head.3.weight", "rpn.cls.head.3.bias", "rpn.loc.head.3.weight", "rpn.loc.head.3.bias"):
         state[key] *= 1e-3
-    state["rpn.cls.head.3.bias"][:5] += 6.0  # the 5 background logits
+    state["rpn.cls.head.3.bias"][:5] += 10.0  # the 5 background logits
     path = folder / "siammargin" / "model.pth"
     path.parent.mkdir(parents=True)
     torch.save({"state_dict": state}, path)
