@@ -1,8 +1,13 @@
-"""Shared fixtures: the reference material in ../shared and stand-in checkpoints built from it."""
+"""Shared fixtures: stand-in checkpoints made by the project itself (every test that does not
+compare with golden data uses them), and the reference material in ../shared with the checkpoints
+built from it (golden-equivalence tests only; they skip where ../shared is absent).
+
+$SIAMMARGIN_SHARED overrides where ../shared is (set it to a missing folder to check that only the
+golden tests skip without it)."""
 from __future__ import annotations
 
 import importlib.util
-import sys
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +15,18 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "reference"
+SHARED = Path(os.environ.get("SIAMMARGIN_SHARED", REPO.parent / "shared")) / "reference"
 MODELS = ["siammargin", "siamrpn_r50_l234_dwxcorr", "siamrpn_alex_dwxcorr", "siamrpn_mobilev2_l234_dwxcorr"]
 PYSOT_MODELS = MODELS[1:]
+
+
+def pysot_config_file(name: str) -> Path:
+    """pysot's own experiment config of a model, from the reference material (not shipped here:
+    it is pysot's file); skips the calling test where ../shared is absent."""
+    path = SHARED / "pysot_configs" / name / "config.yaml"
+    if not path.exists():
+        pytest.skip(f"pysot's config not found at {path} (CI has ../shared beside the clone)")
+    return path
 
 
 def _make_weights_module():
@@ -23,6 +37,30 @@ def _make_weights_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def standin_weights(tmp_path_factory):
+    """Path of the project's own seed-1 stand-in checkpoint of a model (written once per session),
+    at FOLDER/<model>/model.pth: the layout $SIAMMARGIN_WEIGHTS expects."""
+    from tracker.standin_weights import write_checkpoint
+
+    folder = tmp_path_factory.mktemp("standin_weights")
+    paths: dict[str, Path] = {}
+
+    def get(model: str) -> Path:
+        if model not in paths:
+            paths[model] = write_checkpoint(folder, model)
+        return paths[model]
+    return get
+
+
+@pytest.fixture(scope="session")
+def standin_state_dict(standin_weights):
+    """{key: tensor} of a model's stand-in checkpoint, a fresh copy on every call (safe to edit)."""
+    def get(model: str) -> dict[str, torch.Tensor]:
+        return torch.load(standin_weights(model), weights_only=True)["state_dict"]
+    return get
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +78,7 @@ def reference_state_dict():
 
 @pytest.fixture(scope="session")
 def weights_file(tmp_path_factory, reference_state_dict):
-    """Path of a checkpoint file ({"state_dict": ...}, as make_weights.py writes) per model."""
+    """Golden-equivalence tests only. Path of the reference's checkpoint file ({"state_dict": ...}, as make_weights.py writes) per model."""
     folder = tmp_path_factory.mktemp("weights")
     paths: dict[str, Path] = {}
 

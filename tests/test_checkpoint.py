@@ -15,8 +15,8 @@ R50_CONFIG = REPO / "models" / "siamrpn_r50_l234_dwxcorr" / "config.yaml"
 
 
 @pytest.fixture
-def alex_state(reference_state_dict):
-    return {k: torch.from_numpy(v.copy()) for k, v in reference_state_dict("siamrpn_alex_dwxcorr").items()}
+def alex_state(standin_state_dict):
+    return standin_state_dict("siamrpn_alex_dwxcorr")
 
 
 def save(obj, path):
@@ -51,8 +51,8 @@ def test_empty_file(tmp_path):
         load_tracker(ALEX_CONFIG, weights=path)
 
 
-def test_truncated_file(tmp_path, weights_file):
-    data = weights_file("siamrpn_alex_dwxcorr").read_bytes()
+def test_truncated_file(tmp_path, standin_weights):
+    data = standin_weights("siamrpn_alex_dwxcorr").read_bytes()
     path = tmp_path / "model.pth"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError) as e:
@@ -93,9 +93,9 @@ def test_pickle_that_runs_code_is_refused_and_does_not_run(tmp_path):
     assert not marker.exists()
 
 
-def test_wrong_architecture_says_what_it_looks_like(weights_file):
+def test_wrong_architecture_says_what_it_looks_like(standin_weights):
     with pytest.raises(CheckpointError) as e:
-        load_tracker(R50_CONFIG, weights=weights_file("siamrpn_alex_dwxcorr"))
+        load_tracker(R50_CONFIG, weights=standin_weights("siamrpn_alex_dwxcorr"))
     message = one_line_error(e)
     assert "siamrpn_r50_l234_dwxcorr" in message and "looks like a 'siamrpn_alex_dwxcorr'" in message
 

@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 import yaml
 
-from conftest import PYSOT_MODELS, REPO, SHARED
+from conftest import PYSOT_MODELS, REPO, pysot_config_file
 from tracker import ConfigError
 from tracker.config import load_config
 
@@ -52,7 +52,11 @@ def test_ablation_rows_are_the_talks_rows():
         "row4_submission": ("siammargin", True, True, True),
     }
     assert rows["row4_submission"].tracker == load_config(MAIN).tracker
-    assert rows["row1_pysot_r50"].tracker == load_config(SHARED / "pysot_configs" / "siamrpn_r50_l234_dwxcorr" / "config.yaml").tracker
+
+
+def test_ablation_row1_is_pysots_r50_config():
+    row1 = load_config(REPO / "models" / "siammargin" / "ablation" / "row1_pysot_r50.yaml")
+    assert row1.tracker == load_config(pysot_config_file("siamrpn_r50_l234_dwxcorr")).tracker
 
 
 def test_submission_settings():
@@ -137,12 +141,12 @@ def test_anchor_count_must_match_the_networks(tmp_path):
 # -- pysot's config.yaml ----------------------------------------------------------------------
 
 def pysot_data(name="siamrpn_r50_l234_dwxcorr"):
-    return yaml.safe_load((SHARED / "pysot_configs" / name / "config.yaml").read_text())
+    return yaml.safe_load(pysot_config_file(name).read_text())
 
 
 @pytest.mark.parametrize("name", PYSOT_MODELS)
 def test_pysot_configs_load_unchanged(name):
-    config = load_config(SHARED / "pysot_configs" / name / "config.yaml")
+    config = load_config(pysot_config_file(name))
     assert config.architecture == name
     expected = {"siamrpn_r50_l234_dwxcorr": (0.05, 0.42, 0.38, 255),
                 "siamrpn_alex_dwxcorr": (0.16, 0.40, 0.30, 287),

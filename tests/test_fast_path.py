@@ -21,7 +21,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import MODELS, PYSOT_MODELS, REPO, SHARED
+from conftest import MODELS, PYSOT_MODELS, REPO, pysot_config_file
 from tracker import load_tracker
 from tracker.config import load_config
 from tracker.models import build_network
@@ -42,13 +42,14 @@ def search_sizes(name):
     return load_config(REPO / "models" / name / "config.yaml").tracker.instance_sizes()
 
 
-def runners(name, reference_state_dict, device="cpu"):
-    """NetworkRunners with the golden stand-in weights: the exact path, the fast path, and the
-    fast path without the CPU fusion (folding + channels-last only: what runs on CUDA)."""
+def runners(name, state_dict, device="cpu"):
+    """NetworkRunners with the weights state_dict(name) gives (the golden stand-ins or the
+    project's own): the exact path, the fast path, and the fast path without the CPU fusion
+    (folding + channels-last only: what runs on CUDA)."""
     out = {}
     for path, exact, fusion in (("exact", True, False), ("fast", False, True), ("fast_unfused", False, False)):
         network = build_network(name)
-        network.load_state_dict({k: torch.from_numpy(v) for k, v in reference_state_dict(name).items()})
+        network.load_state_dict({k: torch.as_tensor(v) for k, v in state_dict(name).items()})
         out[path] = NetworkRunner(network, torch.device(device), exact, search_sizes(name), cpu_fusion=fusion)
     return out
 
@@ -149,7 +150,7 @@ def test_fast_low_score_steps_with_second_searches_overlap_exact(tmp_path, refer
 def test_fast_steps_overlap_exact_from_the_same_state(name, weights_file, golden):
     """Chaotic runs: each frame starts both paths from the exact path's state."""
     sequence = golden("sequence")
-    config = SHARED / "pysot_configs" / name / "config.yaml"
+    config = pysot_config_file(name)
     exact, fast = (load_tracker(config, weights=weights_file(name), exact=e) for e in (True, False))
     for tracker in (exact, fast):
         tracker.init(sequence["frames"][0], tuple(sequence["gt"][0]))
@@ -229,12 +230,12 @@ def test_cuda_fast_trajectory_overlaps_cpu_exact(weights_file, golden):
 
 
 @pytest.mark.skipif(not cpu_fusion_available(), reason="this PyTorch build has no oneDNN fused convolutions")
-def test_cpu_fast_path_is_fused_per_search_size(reference_state_dict):
+def test_cpu_fast_path_is_fused_per_search_size(standin_state_dict):
     """Guards the tests above: on this CPU they compare the fused network, one copy per size."""
-    runner = runners("siammargin", reference_state_dict)["fast"]
+    runner = runners("siammargin", standin_state_dict)["fast"]
     assert set(runner.search_networks) == {255, 351}
     assert runner.search_networks[255] is not runner.search_networks[351]
     for network in runner.search_networks.values():
         assert sum(isinstance(m, FusedBottleneck) for m in network.modules()) == 13  # layers 1–3
         assert any(isinstance(m, FusedConv) and m.attr == "relu" for m in network.rpn.loc.modules())
-    assert not runners("siammargin", reference_state_dict)["fast_unfused"].search_networks
+    assert not runners("siammargin", standin_state_dict)["fast_unfused"].search_networks

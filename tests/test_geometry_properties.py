@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tracker import RegionError
@@ -15,64 +15,118 @@ positive = st.floats(min_value=0.01, max_value=1e4, allow_nan=False, allow_infin
 
 
 # -- regions ----------------------------------------------------------------------------------
+# Expected values are worked by hand from the published rules, never computed by the code.
 
 def test_rectangle_rule_is_pysots():
+    # pysot: centre = (x + (w − 1)/2, y + (h − 1)/2): 10 + 14.5, 20 + 19.5
     center, size = region_to_center_size((10, 20, 30, 40))
-    assert center.tolist() == [10 + 29 / 2, 20 + 39 / 2] and size.tolist() == [30, 40]
+    assert center.tolist() == [24.5, 39.5] and size.tolist() == [30, 40]
 
 
 def test_axis_aligned_polygon_rule_is_the_submissions():
+    # w = 148 − 108 + 1 = 41, h = 124 − 68 + 1 = 57; centre = x_min + w/2 = 128.5, y_min + h/2 = 96.5
     center, size = region_to_center_size((108, 68, 148, 68, 148, 124, 108, 124))
-    assert size.tolist() == [41, 57]                 # x_max − x_min + 1
-    assert center.tolist() == [108 + 20.5, 68 + 28.5]  # x_min + w / 2
+    assert size.tolist() == [41, 57]
+    assert center.tolist() == [128.5, 96.5]
 
 
-def test_rotated_polygon_rule_preserves_area():
-    # A square of side 10·√2 rotated by 45°: its bounding box is 20 × 20, its area 200.
+def test_rotated_square_rule_preserves_area():
+    # A square of side 10·√2 rotated by 45°: bounding box 20 × 20, area 200, so s = √(200/400);
+    # w = h = 20·s + 1 = 15.1421356…; centre = mean of the corners.
     center, size = region_to_center_size((10, 0, 20, 10, 10, 20, 0, 10))
     assert center.tolist() == [10, 10]
-    scale = math.sqrt(200 / 400)
-    assert size == pytest.approx([scale * 20 + 1, scale * 20 + 1])
+    assert size == pytest.approx([15.142135624, 15.142135624], abs=1e-8)
 
 
-@given(x=finite, y=finite, w=positive, h=positive)
-def test_rectangles_give_finite_positive_boxes(x, y, w, h):
+# A 10 × 5 rectangle rotated by atan(3/4) (a 3-4-5 triangle keeps the corners integral), at (100, 50):
+# p0 = (100, 50), p1 = p0 + 10·(0.8, 0.6) = (108, 56), p2 = p1 + 5·(−0.6, 0.8) = (105, 60), p3 = (97, 54).
+# Bounding box 11 × 10, |p0p1|·|p1p2| = 50, s = √(50/110) = 0.6741998625;
+# w = 11·s + 1 = 8.4161984871, h = 10·s + 1 = 7.7419986246; centre = (410/4, 220/4) = (102.5, 55).
+ROTATED = (100, 50, 108, 56, 105, 60, 97, 54)
+ROTATED_CENTER = [102.5, 55.0]
+ROTATED_SIZE = [8.4161984871, 7.7419986246]
+
+
+@pytest.mark.parametrize("start", range(4))
+@pytest.mark.parametrize("reverse", [False, True])
+def test_rotated_rectangle_rule_is_the_submissions(start, reverse):
+    """Whichever corner the polygon starts at and whichever way it turns."""
+    corners = [ROTATED[i:i + 2] for i in range(0, 8, 2)]
+    corners = corners[start:] + corners[:start]
+    if reverse:
+        corners = corners[::-1]
+    center, size = region_to_center_size([v for corner in corners for v in corner])
+    assert center.tolist() == ROTATED_CENTER
+    assert size == pytest.approx(ROTATED_SIZE, abs=1e-9)
+
+
+@given(x=finite, y=finite, w=positive, h=positive, dx=finite)
+def test_rectangles_give_the_given_size_and_move_with_the_box(x, y, w, h, dx):
+    """Independent of the centre formula: the size is the given one, and moving the box by dx
+    moves the centre by dx (the hand-worked case above pins the centre itself)."""
     center, size = region_to_center_size((x, y, w, h))
-    assert np.all(np.isfinite(center)) and np.all(size > 0)
-    # round trip back to the corner, pysot's way
-    assert center[0] - (size[0] - 1) / 2 == pytest.approx(x, abs=1e-9 * max(1, abs(x), w))
+    moved, moved_size = region_to_center_size((x + dx, y, w, h))
+    assert size.tolist() == [w, h] and moved_size.tolist() == [w, h]
+    assert np.all(np.isfinite(center))
+    assert moved[0] - center[0] == pytest.approx((x + dx) - x, abs=1e-9 * max(1, abs(x), abs(dx), w))
+    assert moved[1] == center[1]
 
 
-@given(x=finite, y=finite, w=st.integers(1, 5000), h=st.integers(1, 5000))
-def test_axis_aligned_polygon_round_trip(x, y, w, h):
-    """A rectangle drawn as a polygon comes back with the submission's +1 size convention."""
-    polygon = (x, y, x + w, y, x + w, y + h, x, y + h)
-    center, size = region_to_center_size(polygon)
+@given(x=finite, y=finite, w=st.integers(1, 5000), h=st.integers(1, 5000), start=st.integers(0, 3),
+       reverse=st.booleans())
+def test_axis_aligned_polygon_round_trip(x, y, w, h, start, reverse):
+    """A rectangle drawn as a polygon (any first corner, either direction) comes back with the
+    submission's +1 size convention, centred half a pixel past the corners' mean."""
+    corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+    corners = corners[start:] + corners[:start]
+    if reverse:
+        corners = corners[::-1]
+    center, size = region_to_center_size([v for corner in corners for v in corner])
     assert size[0] == pytest.approx(w + 1) and size[1] == pytest.approx(h + 1)
-    assert center[0] - size[0] / 2 == pytest.approx(x, abs=1e-6 * max(1, abs(x)))
+    mean = np.mean(corners, axis=0)
+    assert center == pytest.approx(mean + 0.5, abs=1e-6 * max(1, abs(x), abs(y)))
 
 
-@given(cx=finite, cy=finite, w=positive, h=positive, angle=st.floats(0, math.pi))
-def test_rotated_boxes_give_finite_positive_sizes(cx, cy, w, h, angle):
+@given(cx=finite, cy=finite, w=st.floats(1, 1000), h=st.floats(1, 1000), angle=st.floats(0, math.pi))
+def test_rotated_rectangles_keep_their_area_and_centre(cx, cy, w, h, angle):
+    """Every rotated rectangle is valid and accepted (no error allowed). The submission's rule keeps
+    its area ((w' − 1)(h' − 1) = w·h), the bounding box's aspect ratio, and its centre (half a
+    pixel off for an axis-aligned one, by the +1 convention)."""
     corners = np.array([[-w, -h], [w, -h], [w, h], [-w, h]]) / 2
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     points = corners @ rotation.T + (cx, cy)
-    try:
-        center, size = region_to_center_size(points.flatten())
-    except RegionError:
-        return  # rounding made it flat: a clear error is the right answer
-    assert np.all(np.isfinite(center)) and np.all(size >= 1)
-    # inside the polygon's x-range (the axis-aligned rule's +1 size moves the centre by ≤ 0.5)
-    assert points[:, 0].min() - 1e-6 <= center[0] <= points[:, 0].max() + 0.5 + 1e-6
+    center, size = region_to_center_size(points.flatten())
+    assert np.all(np.isfinite(center)) and np.all(size > 1)
+    assert (size[0] - 1) * (size[1] - 1) == pytest.approx(w * h, rel=1e-6)
+    box_w, box_h = np.ptp(points[:, 0]), np.ptp(points[:, 1])
+    assert (size[0] - 1) / (size[1] - 1) == pytest.approx(box_w / box_h, rel=1e-6)
+    assert np.abs(center - (cx, cy)).max() <= 0.5 + 1e-6 * max(1, abs(cx), abs(cy))
 
 
 @given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=0, max_size=10))
+@example(values=[1.7e308, 0.0, 1.7e308, 1.0])  # the centre x + (w − 1)/2 overflows
+@example(values=[10.0, 20.0, 30.0, 40.0])       # valid: must convert
 def test_any_region_either_converts_or_raises_region_error(values):
+    """Never another exception, never a non-finite box; non-finite values are refused; and valid
+    input is accepted: (x, y, w, h) with finite pixel-sized values and w, h > 0 always converts
+    (this fails an implementation that refuses everything)."""
+    finite_values = all(math.isfinite(v) for v in values)
+    valid_rectangle = (len(values) == 4 and finite_values and all(abs(v) <= 1e15 for v in values)
+                       and values[2] > 0 and values[3] > 0)
     try:
         center, size = region_to_center_size(values)
     except RegionError:
+        assert not valid_rectangle, f"a valid rectangle was refused: {values}"
         return
+    assert finite_values, f"non-finite values were accepted: {values}"
     assert np.all(np.isfinite(center)) and np.all(size > 0)
+
+
+@given(x=finite, y=finite, w=positive, h=positive)
+def test_valid_rectangles_are_accepted(x, y, w, h):
+    """Drawn from valid rectangles only, so that a wrongly refused one is found often."""
+    center, size = region_to_center_size((x, y, w, h))
+    assert np.all(np.isfinite(center)) and size.tolist() == [w, h]
 
 
 # -- crops ------------------------------------------------------------------------------------
@@ -124,8 +178,8 @@ def test_anchor_shapes_and_centres():
     assert anchors[25, :2].tolist() == [-96, -88] and anchors[624, :2].tolist() == [96, 96]
 
 
-@given(st.integers(1, 40), st.integers(0, 10 ** 6))
-def test_zero_offsets_decode_to_the_anchors(n, seed):
+@given(st.integers(1, 40))
+def test_zero_offsets_decode_to_the_anchors(n):
     anchors = make_anchors(8, [0.33, 0.5, 1, 2, 3], [8], n)
     boxes = decode_boxes(np.zeros((4, anchors.shape[0]), np.float32), anchors)
     np.testing.assert_array_equal(boxes.T, anchors)
@@ -137,4 +191,11 @@ def test_decoded_boxes_are_finite_with_positive_sizes(offsets):
     delta = np.tile(np.array(offsets, np.float32)[:, None], (1, anchors.shape[0]))
     boxes = decode_boxes(delta, anchors)
     assert np.all(np.isfinite(boxes)) and np.all(boxes[2:] > 0)
-    np.testing.assert_allclose(boxes[0], offsets[0] * anchors[:, 2] + anchors[:, 0], rtol=1e-6, atol=1e-3)
+
+
+def test_decoding_worked_by_hand():
+    # anchor (cx, cy, w, h) = (8, −16, 64, 32), offsets (0.5, −0.25, ln 2, 0):
+    # cx = 8 + 0.5·64 = 40, cy = −16 − 0.25·32 = −24, w = 64·2 = 128, h = 32·1 = 32
+    anchors = np.array([[8, -16, 64, 32]], np.float32)
+    delta = np.array([[0.5], [-0.25], [math.log(2)], [0.0]], np.float32)
+    assert decode_boxes(delta, anchors)[:, 0] == pytest.approx([40, -24, 128, 32], abs=1e-4)

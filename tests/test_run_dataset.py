@@ -19,8 +19,8 @@ FRAMES = {"bike1": 20, "crossing": 6, "car16": 8}
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory, weights_file):
-    return str(steady_weights(weights_file("siamrpn_alex_dwxcorr"), tmp_path_factory.mktemp("w") / "steady.pth"))
+def weights(tmp_path_factory, standin_weights):
+    return str(steady_weights(standin_weights("siamrpn_alex_dwxcorr"), tmp_path_factory.mktemp("w") / "steady.pth"))
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,7 @@ def trajectories(ws, sequence):
     return out
 
 
-def test_supervised_scores_as_vot_evaluate(tmp_path, weights_file):
+def test_supervised_scores_as_vot_evaluate(tmp_path, standin_weights):
     (tmp_path / "toolkit").mkdir()
     toolkit_ws = workspace(tmp_path / "toolkit", sequences=2, frames=60)
     (toolkit_ws / "vot2019_shortterm.yaml").write_text(BASELINE_STACK)
@@ -70,7 +70,7 @@ def test_supervised_scores_as_vot_evaluate(tmp_path, weights_file):
     os.symlink(toolkit_ws / "sequences", ours_ws / "sequences")
     from tracker.overrides import load_with_overrides, write_effective_config
     config = write_effective_config(load_with_overrides(ALEX, [OVERRIDE])[1], tmp_path / "steady.yaml")
-    weights = steady_weights(weights_file("siamrpn_alex_dwxcorr"), tmp_path / "steady.pth")
+    weights = steady_weights(standin_weights("siamrpn_alex_dwxcorr"), tmp_path / "steady.pth")
     for ws in (toolkit_ws, ours_ws):
         (ws / "trackers.ini").write_text(ENTRY.format(config=config, weights=weights, repo=REPO))
         (ws / "config.yaml").write_text((ws / "config.yaml").read_text().replace(str(REPO / "trackers.ini"), "trackers.ini"))

@@ -20,8 +20,8 @@ def frame_count(path) -> int:
     return count
 
 
-def test_video_in_annotated_mp4_out(tmp_path, weights_file, monkeypatch, capsys):
-    weights = steady_weights(weights_file("siamrpn_alex_dwxcorr"), tmp_path / "steady.pth")
+def test_video_in_annotated_mp4_out(tmp_path, standin_weights, monkeypatch, capsys):
+    weights = steady_weights(standin_weights("siamrpn_alex_dwxcorr"), tmp_path / "steady.pth")
     images, boxes = source("crossing", FRAMES)
     first = cv2.imread(str(images[0]))
     clip = cv2.VideoWriter(str(tmp_path / "clip.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 25,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import PYSOT_MODELS, REPO, SHARED
+from conftest import PYSOT_MODELS, REPO, pysot_config_file
 from tracker import load_tracker
 
 BOX_TOLERANCE = 0.05
@@ -33,7 +33,7 @@ STABLE_PYSOT_MODELS = ["siamrpn_alex_dwxcorr", "siamrpn_mobilev2_l234_dwxcorr"]
 @pytest.mark.parametrize("name", STABLE_PYSOT_MODELS)
 def test_pysot_trajectory(name, weights_file, golden, single_thread):
     sequence, g = golden("sequence"), golden(name)
-    config = SHARED / "pysot_configs" / name / "config.yaml"  # pysot's own file, unchanged
+    config = pysot_config_file(name)  # pysot's own file, unchanged
     tracker = load_tracker(config, weights=weights_file(name), exact=True)
     boxes, scores = run(tracker, sequence["frames"], tuple(sequence["gt"][0]))
     np.testing.assert_allclose(boxes, g["boxes"][1:], rtol=0, atol=BOX_TOLERANCE)
@@ -43,7 +43,7 @@ def test_pysot_trajectory(name, weights_file, golden, single_thread):
 @pytest.mark.parametrize("name", PYSOT_MODELS)
 def test_pysot_each_step_from_the_reference_state(name, weights_file, golden, single_thread):
     sequence, g = golden("sequence"), golden(name)
-    config = SHARED / "pysot_configs" / name / "config.yaml"
+    config = pysot_config_file(name)
     tracker = load_tracker(config, weights=weights_file(name), exact=True)
     frames, reference = sequence["frames"], g["boxes"]
     tracker.init(frames[0], tuple(sequence["gt"][0]))
@@ -60,7 +60,7 @@ def test_pysot_each_step_from_the_reference_state(name, weights_file, golden, si
 def test_our_pysot_model_configs_equal_pysot_configs(name):
     from tracker.config import load_config
     ours = load_config(REPO / "models" / name / "config.yaml")
-    theirs = load_config(SHARED / "pysot_configs" / name / "config.yaml")
+    theirs = load_config(pysot_config_file(name))
     assert ours.architecture == theirs.architecture
     assert ours.tracker == theirs.tracker
 

@@ -177,8 +177,8 @@ def frames(tmp_path_factory) -> dict:
 
 
 @pytest.mark.parametrize("ending", ["quit", "sigterm_idle", "sigterm_busy", "sigkill"])
-def test_server_ends_promptly_and_leaves_nothing_behind(ending, frames, tmp_path, weights_file):
-    session = Session(tmp_path, weights_file(MODEL))
+def test_server_ends_promptly_and_leaves_nothing_behind(ending, frames, tmp_path, standin_weights):
+    session = Session(tmp_path, standin_weights(MODEL))
     try:
         images = frames["images"]
         assert session.client.ask(f"init {images[0]} " + " ".join(map(str, frames["box"]))).startswith("ok ")
@@ -250,7 +250,7 @@ env_DIE_ON = {die_on}
 """
 
 
-def test_tracker_killed_mid_sequence_under_the_toolkit(tmp_path, weights_file):
+def test_tracker_killed_mid_sequence_under_the_toolkit(tmp_path, standin_weights):
     """`evaluate` (unsupervised) with a tracker that dies (SIGKILL) on frame 4 of the second of
     three sequences, then the normal alex tracker, in one toolkit run: the run goes on, the other
     sequences' results equal the normal tracker's, the killed one has none and a log."""
@@ -262,7 +262,7 @@ def test_tracker_killed_mid_sequence_under_the_toolkit(tmp_path, weights_file):
     (ws / "dying.ini").write_text(DYING_INI.format(die_on=die_on, model=MODEL, tests=TESTS, repo=REPO))
     (ws / "config.yaml").write_text(f"registry:\n- {REPO / 'trackers.ini'}\n- {ws / 'dying.ini'}\n"
                                     "stack: vot2019_shortterm.yaml\nsequences: sequences\n")
-    env = dict(os.environ, SIAMMARGIN_WEIGHTS=str(weights_dir(tmp_path, weights_file, [MODEL])))
+    env = dict(os.environ, SIAMMARGIN_WEIGHTS=str(weights_dir(tmp_path, standin_weights, [MODEL])))
     run = subprocess.Popen([sys.executable, "-m", "tracker.vot_workflow", "evaluate", "--workspace", str(ws),
                             "--experiments", "unsupervised", "dying_alex", MODEL],
                            cwd=REPO, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -14,11 +14,11 @@ MODEL = "siamrpn_alex_dwxcorr"
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, weights_file):
+def setup(tmp_path_factory, standin_weights):
     tmp = tmp_path_factory.mktemp("trax")
     ws = workspace(tmp, sequences=2, frames=12)
     old = os.environ.get("SIAMMARGIN_WEIGHTS")
-    os.environ["SIAMMARGIN_WEIGHTS"] = str(weights_dir(tmp, weights_file, [MODEL]))
+    os.environ["SIAMMARGIN_WEIGHTS"] = str(weights_dir(tmp, standin_weights, [MODEL]))
     yield ws
     if old is None:
         os.environ.pop("SIAMMARGIN_WEIGHTS")
@@ -70,14 +70,14 @@ def test_polygon_and_rectangle_init_and_reinit_equals_fresh_process(setup):
     np.testing.assert_array_equal(again, fresh)
 
 
-def test_server_trajectory_equals_load_tracker(setup, weights_file):
+def test_server_trajectory_equals_load_tracker(setup, standin_weights):
     seq = sequence(setup, 0)
     rt = runtime()
     try:
         served = run(rt, seq)
     finally:
         rt.stop()
-    tracker = load_tracker(REPO / "models" / MODEL / "config.yaml", weights=weights_file(MODEL))
+    tracker = load_tracker(REPO / "models" / MODEL / "config.yaml", weights=standin_weights(MODEL))
     paths = sorted((setup / "sequences" / seq.name / "color").glob("*.jpg"))
     polygon = [float(v) for v in (setup / "sequences" / seq.name / "groundtruth.txt").read_text().splitlines()[0].split(",")]
     tracker.init(read_image(str(paths[0])), polygon)
@@ -147,10 +147,10 @@ def trax_image(path):
     return {"color": trax.FileImage.create(str(path))}
 
 
-def test_stdout_stays_empty_in_socket_mode(setup, weights_file):
+def test_stdout_stays_empty_in_socket_mode(setup, standin_weights):
     """Everything the server says besides the protocol goes to stderr."""
     import trax
-    server = ServerProcess(weights_file(MODEL))
+    server = ServerProcess(standin_weights(MODEL))
     seq = sequence(setup, 1)
     region = seq.groundtruth(0)
     server.client.initialize(trax_image(seq.frame(0).filename("color")),
@@ -163,14 +163,53 @@ def test_stdout_stays_empty_in_socket_mode(setup, weights_file):
     assert b"handshake done" in err
 
 
-def test_corrupt_image_ends_the_session_with_the_reason(setup, weights_file, tmp_path):
+def test_corrupt_image_ends_the_session_with_the_reason(standin_weights, tmp_path):
     import trax
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(b"\xff\xd8 not a jpeg")
-    server = ServerProcess(weights_file(MODEL))
+    server = ServerProcess(standin_weights(MODEL))
     with pytest.raises(trax.TraxException):
         server.client.initialize(trax_image(corrupt), [(trax.Rectangle.create(10, 10, 30, 30), {})], {})
     code, out, err = server.finish()
     assert code == 3
     assert b"cannot decode image" in err and str(corrupt).encode() in err
 
+
+
+# -- stdio mode: the protocol on stdout, with stderr merged in by the toolkit --------------------
+
+NOISY_STDIO_INI = """[noisy_alex_stdio]
+label = alex over stdio, printing and logging on every request
+protocol = traxpython
+command = import sys; from trax_noisy_server import main; sys.exit(main(['--config', 'models/{model}/config.yaml', '--weights-of', '{model}']))
+paths = {tests}:{repo}
+timeout = 30
+"""
+
+
+def test_stdio_session_survives_a_tracker_that_prints_and_logs(setup, tmp_path):
+    """A tracker entry without `socket = true`: the toolkit talks TraX over the tracker's stdin and
+    stdout, reading stdout with stderr merged in. A tracker that prints, logs, warns and leaves a
+    progress line unfinished on every request gives the same trajectory as the socket-mode server,
+    with no hang (a TraX message after an unfinished line is not recognised)."""
+    from vot.tracker import Registry
+    ini = tmp_path / "noisy.ini"
+    ini.write_text(NOISY_STDIO_INI.format(model=MODEL, tests=REPO / "tests", repo=REPO))
+    seq = sequence(setup, 0)
+    noisy = Registry([str(ini)], root=str(REPO))["noisy_alex_stdio"]
+    rt = noisy.runtime(log=True)
+    assert rt._socket is False  # the toolkit's own reading of the entry: stdio
+    try:
+        stdio = run(rt, seq)
+        again = run(rt, seq, start=3)  # re-initialised in the same session
+    finally:
+        rt.stop()
+    rt = runtime()
+    try:
+        socket_mode = run(rt, seq)
+        socket_again = run(rt, seq, start=3)
+    finally:
+        rt.stop()
+    assert stdio.shape == (11, 4)
+    np.testing.assert_array_equal(stdio, socket_mode)
+    np.testing.assert_array_equal(again, socket_again)

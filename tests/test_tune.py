@@ -11,8 +11,8 @@ from tracker.evaluation.tune import main
 ALEX = str(REPO / "models" / "siamrpn_alex_dwxcorr" / "config.yaml")
 
 
-def test_four_trials_then_resume(tmp_path, weights_file, capsys):
-    weights = steady_weights(weights_file("siamrpn_alex_dwxcorr"), tmp_path / "steady.pth")
+def test_four_trials_then_resume(tmp_path, standin_weights, capsys):
+    weights = steady_weights(standin_weights("siamrpn_alex_dwxcorr"), tmp_path / "steady.pth")
     dataset = vot_layout(tmp_path / "vot", ("bike1", "crossing"), 6)
     args = ["--config", ALEX, "--weights", str(weights), "--dataset", str(dataset), "--format", "vot",
             "--params", "tracker.penalty_k", "tracker.lr", "--out", str(tmp_path / "study")]

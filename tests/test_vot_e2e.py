@@ -24,9 +24,9 @@ def workflow(*args, ws, weights):
     return result.stdout
 
 
-def test_evaluate_analyse_report_pack(tmp_path, weights_file):
+def test_evaluate_analyse_report_pack(tmp_path, standin_weights):
     ws = workspace(tmp_path, sequences=2, frames=50)
-    weights = weights_dir(tmp_path, weights_file, [TRACKER])
+    weights = weights_dir(tmp_path, standin_weights, [TRACKER])
     workflow("evaluate", ws=ws, weights=weights)
     for experiment in ("baseline", "realtime", "unsupervised"):
         assert len(list((ws / "results" / TRACKER / experiment).glob("*/*_time.value"))) >= 2
@@ -53,10 +53,10 @@ def test_evaluate_analyse_report_pack(tmp_path, weights_file):
         assert any(n.startswith(f"{experiment}/") and n.endswith(".bin") for n in names)
 
 
-def test_analysis_after_rerun_is_not_stale(tmp_path, weights_file):
+def test_analysis_after_rerun_is_not_stale(tmp_path, standin_weights):
     """The toolkit's cache ignores result contents; our analysis must reflect the new results."""
     ws = workspace(tmp_path, sequences=1, frames=20)
-    weights = weights_dir(tmp_path, weights_file, [TRACKER])
+    weights = weights_dir(tmp_path, standin_weights, [TRACKER])
     results = ws / "results" / TRACKER / "unsupervised"
     workflow("evaluate", ws=ws, weights=weights)  # analysis needs every experiment of the stack
     workflow("analysis", ws=ws, weights=weights)

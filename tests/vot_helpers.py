@@ -7,12 +7,12 @@ from pathlib import Path
 from conftest import REPO
 
 
-def weights_dir(tmp_path: Path, weights_file, models: list[str]) -> Path:
-    """A $SIAMMARGIN_WEIGHTS folder with <model>/model.pth for each model."""
+def weights_dir(tmp_path: Path, checkpoint_of, models: list[str]) -> Path:
+    """A $SIAMMARGIN_WEIGHTS folder with <model>/model.pth for each model (copied from checkpoint_of(model))."""
     root = tmp_path / "weights"
     for model in models:
         (root / model).mkdir(parents=True, exist_ok=True)
-        shutil.copy(weights_file(model), root / model / "model.pth")
+        shutil.copy(checkpoint_of(model), root / model / "model.pth")
     return root
 
 

@@ -37,8 +37,13 @@ def region_to_center_size(region: Sequence[float]) -> tuple[np.ndarray, np.ndarr
         x, y, w, h = values
         if w <= 0 or h <= 0:
             raise RegionError(f"region width and height must be positive, got w={w:g}, h={h:g}")
-        return np.array([x + (w - 1) / 2, y + (h - 1) / 2]), np.array([w, h])
-    return polygon_to_center_size(values)
+        with np.errstate(over="ignore"):
+            center, size = np.array([x + (w - 1) / 2, y + (h - 1) / 2]), np.array([w, h])
+    else:
+        center, size = polygon_to_center_size(values)
+    if not (np.all(np.isfinite(center)) and np.all(np.isfinite(size))):  # e.g. x + w/2 overflowed
+        raise RegionError(f"region values are too large to be pixel coordinates: {values.tolist()}")
+    return center, size
 
 
 def polygon_to_center_size(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

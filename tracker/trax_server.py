@@ -6,10 +6,11 @@ The model is loaded and every input shape warmed up before the handshake, so the
 per-frame clock never sees a first-use spike. One process serves every (re)initialisation of a
 sequence; `init` resets all tracker state. Nothing but the protocol goes to stdout: logging goes
 to stderr, and Python's sys.stdout is pointed at stderr too, so a stray print cannot corrupt a
-stdio session. On any error the server logs one line on stderr, tells the toolkit why through TraX (a quit
-with the reason) and exits non-zero: 2 before the handshake (weights, config, device, warm-up),
-3 for bad input during the session (image, region), 4 for any other failure during the session
-(CUDA out of memory, cuDNN or graph errors, bugs). SIGTERM
+stdio session; each TraX message starts on a fresh line even after an unfinished one (the toolkit
+merges stderr into stdout in stdio mode). On any error the server logs one line on stderr, tells
+the toolkit why through TraX (a quit with the reason) and exits non-zero: 2 before the handshake
+(weights, config, device, warm-up), 3 for bad input during the session (image, region), 4 for any
+other failure during the session (CUDA out of memory, cuDNN or graph errors, bugs). SIGTERM
 (idle or busy) logs one line and exits with 143 (128 + SIGTERM), ending the TraX session.
 """
 from __future__ import annotations
@@ -30,6 +31,35 @@ EXIT_INTERNAL_ERROR = 4  # the tracker failed during the session (CUDA out of me
 EXIT_SIGTERM = 128 + signal.SIGTERM
 
 log = logging.getLogger("tracker.trax_server")
+
+
+class LineEndingStream:
+    """stderr, remembering whether the last write ended its line. In stdio mode the toolkit reads
+    the protocol from stdout with stderr merged in, and a TraX message that starts mid-line (after
+    a progress bar's "\rprogress 50%", say) is not recognised: the toolkit waits until its
+    timeout. end_line() before each message puts it at the start of a line."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._at_line_start = True
+
+    def write(self, text: str) -> int:
+        if text:
+            self._at_line_start = text.endswith("\n")
+        return self._stream.write(text)
+
+    def end_line(self) -> None:
+        if not self._at_line_start:
+            self.write("\n")
+        self._stream.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def end_stderr_line() -> None:
+    if isinstance(sys.stderr, LineEndingStream):
+        sys.stderr.end_line()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -69,6 +99,7 @@ def serve(tracker) -> int:
 
     from .images import read_image
 
+    end_stderr_line()
     server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
                          tracker_name="SiamMargin", tracker_family="siamese")
     log.info("handshake done")
@@ -84,9 +115,11 @@ def serve(tracker) -> int:
                 region, _ = request.objects[0]
                 tracker.init(image, region_values(region))
                 # The first reply repeats the initial region, as the toolkit expects.
+                end_stderr_line()
                 server.status([(region, {"confidence": 1.0})])
             else:
                 result = tracker.track(image)
+                end_stderr_line()
                 server.status([(trax.Rectangle.create(*result.bbox), {"confidence": result.score})])
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s handled in %.3f ms", request.type, 1000 * (time.perf_counter() - received))
@@ -96,6 +129,7 @@ def serve(tracker) -> int:
             reason = describe(error)
             log.error("%s", reason)
             log.debug("traceback of the error above", exc_info=True)
+            end_stderr_line()
             try:
                 server.quit(reason=reason)
             except Exception as quit_error:  # the client may be gone; the log line stands
@@ -121,6 +155,7 @@ def report_setup_error(message: str) -> None:
     try:
         import trax
 
+        end_stderr_line()
         server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"])
         server.quit(reason=message)
     except Exception as error:  # the toolkit may already be gone; the stderr line stands
@@ -137,6 +172,8 @@ def exit_on_sigterm(signum: int, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     # stdout belongs to the protocol (stdio mode): anything Python prints goes to stderr instead.
+    if not isinstance(sys.stderr, LineEndingStream):
+        sys.stderr = LineEndingStream(sys.stderr)
     sys.stdout = sys.stderr
     args = parse_args(argv)
     handlers = [logging.StreamHandler(sys.stderr)]
