@@ -150,6 +150,14 @@ def test_training_settings_errors_name_the_key():
     with pytest.raises(ConfigError, match=r"optimizer\.momentum: unknown key"):
         parse_training_settings(data, "x.yaml")
     data = settings_to_dict(load_training_settings(TRAIN_CONFIG))
+    data["loss"]["margin"] = -1
+    with pytest.raises(ConfigError, match=r"x\.yaml: loss\.margin: must be in \[0, inf\], got -1"):
+        parse_training_settings(data, "x.yaml")
+    data = settings_to_dict(load_training_settings(TRAIN_CONFIG))
+    data["batch_size"] = 2.5
+    with pytest.raises(ConfigError, match=r"batch_size: expected an integer"):
+        parse_training_settings(data, "x.yaml")
+    data = settings_to_dict(load_training_settings(TRAIN_CONFIG))
     del data["data"]["held_out"]
     with pytest.raises(ConfigError, match=r"data\.held_out: required key is missing"):
         parse_training_settings(data, "x.yaml")

@@ -9,10 +9,7 @@ import os
 from dataclasses import fields
 from typing import Any
 
-import yaml
-
-from .config_validation import boolean, check_keys, fail, mapping, number, positive_list
-from .errors import ConfigError
+from .config_validation import boolean, check_keys, fail, mapping, number, positive_list, read_yaml
 from .models import MODELS, model_names
 from .pysot_config import is_pysot_config, parse_pysot_config
 from .settings import (CROP_ROUNDINGS, AdaptiveSearch, AnchorConfig, Config, OnlineUpdate, SecondSearch,
@@ -103,19 +100,7 @@ def config_to_dict(config: Config) -> dict:
 def load_config(path: str | os.PathLike) -> Config:
     """Reads our config format or a pysot experiment config.yaml (detected by its sections)."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except yaml.YAMLError as e:
-        where = getattr(e, "problem_mark", None)
-        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        raise ConfigError(f"config {path}: not valid YAML{at}: {getattr(e, 'problem', None) or e}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"config {path}: cannot read: {e}") from None
-    if data is None:
-        raise ConfigError(f"config {path}: the file is empty")
+    data = read_yaml(path)
     if is_pysot_config(data):
         return parse_pysot_config(data, path)
     return parse_config(data, path)

@@ -2,9 +2,32 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
+import yaml
+
 from .errors import ConfigError
+
+
+def read_yaml(path: str | os.PathLike) -> Any:
+    """The data of a YAML config file; ConfigError (naming the file, and the line of a syntax
+    error) if it is missing, unreadable, not YAML or empty."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        raise ConfigError(f"config {path}: not valid YAML{at}: {getattr(e, 'problem', None) or e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"config {path}: cannot read: {e}") from None
+    if data is None:
+        raise ConfigError(f"config {path}: the file is empty")
+    return data
 
 
 def fail(source: str, key: str, problem: str) -> ConfigError:

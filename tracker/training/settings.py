@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..errors import ConfigError
+from ..config_validation import boolean, fail, number, read_yaml
 
 CLASSIFICATION_LOSSES = ("cross_entropy", "large_margin")
 LOCALISATION_LOSSES = ("smooth_l1", "iou")
@@ -105,36 +103,24 @@ _BOUNDS = {
 _CHOICES = {"classification": CLASSIFICATION_LOSSES, "localisation": LOCALISATION_LOSSES}
 
 
-def _fail(source: str, key: str, problem: str) -> ConfigError:
-    return ConfigError(f"training config {source}: {key}: {problem}")
-
-
 def _value(kind: Any, value: Any, source: str, key: str) -> Any:
     name = key.rsplit(".", 1)[-1]
     if dataclasses.is_dataclass(kind):
         return _section(kind, value, source, key)
     if kind is bool:
-        if not isinstance(value, bool):
-            raise _fail(source, key, f"expected true or false, got {value!r}")
-        return value
+        return boolean(value, source, key)
     if kind in (int, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _fail(source, key, f"expected a number, got {value!r}")
-        if kind is int and not float(value).is_integer():
-            raise _fail(source, key, f"expected an integer, got {value!r}")
         low, high = _BOUNDS.get(name, (None, None))
-        if low is not None and value < low or high is not None and value > high:
-            raise _fail(source, key, f"must be in [{low}, {high if high is not None else 'inf'}], got {value!r}")
-        return kind(value)
+        return number(value, source, key, low, high, integer=kind is int)
     if kind is str:
         if not isinstance(value, str):
-            raise _fail(source, key, f"expected a string, got {value!r}")
+            raise fail(source, key, f"expected a string, got {value!r}")
         if name in _CHOICES and value not in _CHOICES[name]:
-            raise _fail(source, key, f"expected one of {', '.join(_CHOICES[name])}, got {value!r}")
+            raise fail(source, key, f"expected one of {', '.join(_CHOICES[name])}, got {value!r}")
         return value
     if typing.get_origin(kind) is tuple:  # tuple[str, ...]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _fail(source, key, f"expected a list of names, got {value!r}")
+            raise fail(source, key, f"expected a list of names, got {value!r}")
         return tuple(value)
     raise TypeError(f"no validator for {kind}")
 
@@ -142,15 +128,15 @@ def _value(kind: Any, value: Any, source: str, key: str) -> Any:
 def _section(cls, data: Any, source: str, key: str):
     where = key or "(top level)"
     if not isinstance(data, dict):
-        raise _fail(source, where, f"expected a mapping, got {type(data).__name__}")
+        raise fail(source, where, f"expected a mapping, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls) if f.name != "source"]
     for name in data:
         if name not in names:
-            raise _fail(source, f"{key}.{name}" if key else name, f"unknown key; allowed: {', '.join(names)}")
+            raise fail(source, f"{key}.{name}" if key else name, f"unknown key; allowed: {', '.join(names)}")
     for name in names:
         if name not in data:
-            raise _fail(source, f"{key}.{name}" if key else name, "required key is missing")
+            raise fail(source, f"{key}.{name}" if key else name, "required key is missing")
     return cls(**{name: _value(hints[name], data[name], source, f"{key}.{name}" if key else name)
                   for name in names})
 
@@ -159,24 +145,16 @@ def parse_training_settings(data: Any, source: str = "<memory>") -> TrainingSett
     settings = _section(TrainingSettings, data, source, "")
     settings = dataclasses.replace(settings, source=source)
     if settings.targets.negative_iou > settings.targets.positive_iou:
-        raise _fail(source, "targets.negative_iou", "must not exceed targets.positive_iou")
+        raise fail(source, "targets.negative_iou", "must not exceed targets.positive_iou")
     if settings.targets.positives > settings.targets.samples:
-        raise _fail(source, "targets.positives", "must not exceed targets.samples")
+        raise fail(source, "targets.positives", "must not exceed targets.samples")
     if settings.data.sequence_weight + settings.data.photo_weight <= 0:
-        raise _fail(source, "data.sequence_weight", "sequence_weight + photo_weight must be positive")
+        raise fail(source, "data.sequence_weight", "sequence_weight + photo_weight must be positive")
     return settings
 
 
 def load_training_settings(path: str | os.PathLike) -> TrainingSettings:
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ConfigError(f"training config not found: {path}")
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"training config {path}: not valid YAML: {error}") from None
-    return parse_training_settings(data, path)
+    return parse_training_settings(read_yaml(path), os.fspath(path))
 
 
 def settings_to_dict(settings: TrainingSettings) -> dict:
