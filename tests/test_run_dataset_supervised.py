@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from dataset_layouts import steady_weights
 from vot_helpers import workspace
 
 pytestmark = pytest.mark.slow
-ALEX = REPO / "models" / "siamrpn_alex_dwxcorr" / "config.yaml"
-TRACKER = "alex_steady"
+# Our own committed model: it really tracks, so accuracy, failures and re-initialisations all
+# have values (the random stand-in weights fail at once and score accuracy 0).
+TINY = REPO / "models" / "siammargin_tiny" / "config.yaml"
+TINY_WEIGHTS = REPO / "models" / "siammargin_tiny" / "model.pth"
+TRACKER = "tiny"
 OVERRIDE = "tracker.window_influence=0.5"   # the override reaches both routes the same way
-ENTRY = """[alex_steady]
+ENTRY = """[tiny]
 protocol = traxpython
 command = import sys; from tracker.trax_server import main; sys.exit(main(['--config', '{config}', '--weights', '{weights}']))
 paths = {repo}
@@ -59,7 +61,7 @@ def trajectories(ws, sequence):
     return out
 
 
-def test_supervised_scores_as_vot_evaluate(tmp_path, standin_weights):
+def test_supervised_scores_as_vot_evaluate(tmp_path):
     (tmp_path / "toolkit").mkdir()
     toolkit_ws = workspace(tmp_path / "toolkit", sequences=2, frames=60)
     (toolkit_ws / "vot2019_shortterm.yaml").write_text(BASELINE_STACK)
@@ -69,8 +71,8 @@ def test_supervised_scores_as_vot_evaluate(tmp_path, standin_weights):
     shutil.copy(toolkit_ws / "vot2019_shortterm.yaml", ours_ws)
     os.symlink(toolkit_ws / "sequences", ours_ws / "sequences")
     from tracker.overrides import load_with_overrides, write_effective_config
-    config = write_effective_config(load_with_overrides(ALEX, [OVERRIDE])[1], tmp_path / "steady.yaml")
-    weights = steady_weights(standin_weights("siamrpn_alex_dwxcorr"), tmp_path / "steady.pth")
+    config = write_effective_config(load_with_overrides(TINY, [OVERRIDE])[1], tmp_path / "tiny.yaml")
+    weights = TINY_WEIGHTS
     for ws in (toolkit_ws, ours_ws):
         (ws / "trackers.ini").write_text(ENTRY.format(config=config, weights=weights, repo=REPO))
         (ws / "config.yaml").write_text((ws / "config.yaml").read_text().replace(str(REPO / "trackers.ini"), "trackers.ini"))
@@ -79,7 +81,7 @@ def test_supervised_scores_as_vot_evaluate(tmp_path, standin_weights):
     start = time.perf_counter()
     run(["tracker.vot_workflow", "evaluate", "--workspace", str(toolkit_ws), TRACKER], env)
     middle = time.perf_counter()
-    run(["tracker.evaluation.run_dataset", "--config", str(ALEX), "--set", OVERRIDE, "--weights", str(weights),
+    run(["tracker.evaluation.run_dataset", "--config", str(TINY), "--set", OVERRIDE, "--weights", str(weights),
          "--name", TRACKER, "--protocol", "supervised",
          "--dataset", str(ours_ws / "sequences"), "--format", "vot", "--out", str(ours_ws / "results"),
          "--workers", "2", "--quiet"], env)
@@ -90,8 +92,6 @@ def test_supervised_scores_as_vot_evaluate(tmp_path, standin_weights):
         run(["tracker.vot_workflow", "analysis", "--workspace", str(ws), TRACKER], env)
         rows = json.loads((ws / "analysis" / "summary_table.json").read_text())[TRACKER]
         scores[ws] = {k: rows[0][k] for k in ("eao", "accuracy", "failures", "frames_timed", "skipped")}
-    # Accuracy is small: VOT leaves 10 frames after each initialisation out, and this tracker
-    # fails within about 7; but not zero, and failures and EAO have values.
     assert scores[toolkit_ws]["failures"] > 0 and scores[toolkit_ws]["accuracy"] > 0, scores
     assert np.isfinite(scores[toolkit_ws]["eao"]), scores
     assert scores[ours_ws] == scores[toolkit_ws]      # A, R, EAO; the same frames timed
