@@ -1,6 +1,5 @@
 """The benchmark runs from its command and reports what it measured, consistently."""
 import json
-import math
 import os
 import subprocess
 import sys

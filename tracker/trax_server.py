@@ -21,7 +21,6 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 from .errors import TrackerError
 from .paths import WEIGHTS_ENV, repository_path, weights_of

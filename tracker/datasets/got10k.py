@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .sequence import Sequence
-from .textfiles import image_files, read_boxes, read_flags
+from .textfiles import image_files, listed_sequences, read_boxes, read_flags
 
 GOT10K_LABELS = ("absence", "cover", "cut_by_image")
 
@@ -29,11 +29,4 @@ def read_got10k_sequence(folder: Path) -> Sequence:
 
 def read_got10k(root: str | os.PathLike) -> list[Sequence]:
     root = Path(root)
-    listing = root / "list.txt"
-    if listing.is_file():
-        names = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
-    else:
-        names = sorted(p.parent.name for p in root.glob("*/groundtruth.txt"))
-    if not names:
-        raise ValueError(f"{root}: no GOT-10k sequences (no list.txt and no */groundtruth.txt)")
-    return [read_got10k_sequence(root / name) for name in names]
+    return [read_got10k_sequence(root / name) for name in listed_sequences(root, "GOT-10k")]

@@ -49,3 +49,16 @@ def check_frames(folder: Path, frames: list[str]) -> None:
 def image_files(folder: Path) -> list[str]:
     """The JPEG/PNG frames of a folder, in name order (names are zero-padded frame numbers)."""
     return sorted(str(p) for p in Path(folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+
+
+def listed_sequences(root: Path, dataset: str) -> list[str]:
+    """Sequence folder names of `root`: list.txt's lines, else every sub-folder with a
+    groundtruth.txt (the VOT and GOT-10k layouts); ValueError naming `dataset` if none."""
+    listing = root / "list.txt"
+    if listing.is_file():
+        names = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
+    else:
+        names = sorted(p.parent.name for p in root.glob("*/groundtruth.txt"))
+    if not names:
+        raise ValueError(f"{root}: no {dataset} sequences (no list.txt and no */groundtruth.txt)")
+    return names

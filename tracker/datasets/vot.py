@@ -8,7 +8,7 @@ from pathlib import Path
 from .sequence import Sequence
 import numpy as np
 
-from .textfiles import check_frames, read_regions
+from .textfiles import check_frames, listed_sequences, read_regions
 
 __all__ = ["read_vot", "read_vot_sequence", "read_regions"]
 
@@ -45,11 +45,4 @@ def read_vot_sequence(folder: Path) -> Sequence:
 def read_vot(root: str | os.PathLike) -> list[Sequence]:
     """Every sequence listed in `root`/list.txt (or every sub-folder with a groundtruth.txt)."""
     root = Path(root)
-    listing = root / "list.txt"
-    if listing.is_file():
-        names = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
-    else:
-        names = sorted(p.parent.name for p in root.glob("*/groundtruth.txt"))
-    if not names:
-        raise ValueError(f"{root}: no VOT sequences (no list.txt and no */groundtruth.txt)")
-    return [read_vot_sequence(root / name) for name in names]
+    return [read_vot_sequence(root / name) for name in listed_sequences(root, "VOT")]

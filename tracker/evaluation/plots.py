@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from .metrics import NORMALIZED_THRESHOLDS, PRECISION_AT, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
 

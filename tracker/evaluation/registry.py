@@ -25,3 +25,14 @@ def tracker_arguments(identifier: str, registry: Path = REGISTRY) -> tuple[str, 
     args = parse_args(ast.literal_eval(found.group(1)))
     weights = repository_path(args.weights) if args.weights else weights_of(args.weights_of)
     return str(repository_path(args.config).resolve()), str(weights), args.device
+
+
+def tracker_source(args) -> tuple[str, str, str]:
+    """(config, weights, device) from a script's --tracker ID (trackers.ini; an explicit --weights
+    wins over the entry's) or --config C --weights W (CPU)."""
+    if args.tracker:
+        config, weights, device = tracker_arguments(args.tracker)
+        return config, args.weights or weights, device
+    if not args.weights:
+        raise ValueError("--config needs --weights (or use --tracker ID from trackers.ini)")
+    return args.config, args.weights, "cpu"

@@ -16,7 +16,7 @@ import yaml
 from ..datasets import READERS, load_dataset
 from ..errors import TrackerError
 from ..overrides import load_with_overrides, write_effective_config
-from .registry import tracker_arguments
+from .registry import tracker_source
 from .runner import PROTOCOLS, Job, run_all
 
 
@@ -51,13 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 def prepare(args: argparse.Namespace) -> tuple[Job, Path]:
     """Resolves the tracker, validates the config with its overrides and records it in the
     results folder; a resumed run must have the same effective config."""
-    if args.tracker:
-        config, weights, device = tracker_arguments(args.tracker)
-        weights = args.weights or weights
-    else:
-        if not args.weights:
-            raise ValueError("--config needs --weights (or use --tracker ID from trackers.ini)")
-        config, weights, device = args.config, args.weights, "cpu"
+    config, weights, device = tracker_source(args)
     if args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     _, effective = load_with_overrides(config, args.overrides)

@@ -21,7 +21,7 @@ from ..datasets.textfiles import image_files
 from ..errors import TrackerError
 from ..images import read_image
 from ..overrides import load_with_overrides, write_effective_config
-from .registry import tracker_arguments
+from .registry import tracker_source
 
 
 def frames_of(source: str) -> tuple[Iterator[np.ndarray], float]:
@@ -90,12 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     from .. import load_tracker
     writer = None
     try:
-        if args.tracker:
-            config, weights, device = tracker_arguments(args.tracker)
-        elif not args.weights:
-            raise ValueError("--config needs --weights")
-        else:
-            config, weights, device = args.config, args.weights, "cpu"
+        config, weights, device = tracker_source(args)
         _, effective = load_with_overrides(config, args.overrides)
         recorded = write_effective_config(effective, args.out.with_suffix(".config.yaml"), args.overrides)
         tracker = load_tracker(recorded, weights, device=args.device or device)

@@ -23,7 +23,7 @@ from ..datasets import READERS, Sequence, load_dataset
 from ..errors import TrackerError
 from ..overrides import load_with_overrides, write_effective_config
 from .metrics import sequence_curves, summarise
-from .registry import tracker_arguments
+from .registry import tracker_source
 from .results import read_result_boxes
 from .runner import Job, run_all
 
@@ -110,12 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         from optuna.storages import JournalStorage
         from optuna.storages.journal import JournalFileBackend
 
-        if args.tracker:
-            config_path, weights, device = tracker_arguments(args.tracker)
-        elif not args.weights:
-            raise ValueError("--config needs --weights")
-        else:
-            config_path, weights, device = args.config, args.weights, "cpu"
+        config_path, weights, device = tracker_source(args)
         base, _ = load_with_overrides(config_path, args.overrides)
         names = args.params or [k for k in SEARCH_SPACE if _enabled(base, k)]
         unknown = [n for n in names if n not in SEARCH_SPACE]
