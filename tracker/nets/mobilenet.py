@@ -1,4 +1,5 @@
-"""pysot's MobileNetV2 (width 1.4, dilated stages 4–7) returning the outputs of layers 3, 5, 7."""
+"""pysot's MobileNetV2 (width 1.4, dilated stages 4–7) returning the outputs of layers 3, 5, 7;
+shorter (up to `last_layer`) and narrower versions for our own model."""
 from __future__ import annotations
 
 import torch
@@ -31,14 +32,19 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV2(nn.Module):
-    OUTPUT_LAYERS = (3, 5, 7)
-
-    def __init__(self, width_mult: float = 1.4):
+    def __init__(self, width_mult: float = 1.4, last_layer: int = 7):
+        """`last_layer` 7 is pysot's network (outputs of layers 3, 5, 7); a smaller one builds
+        layers 0..last_layer and returns that layer's output alone."""
         super().__init__()
+        if not 3 <= last_layer <= 7:
+            raise ValueError(f"last_layer must be 3..7, got {last_layer}")
+        self.width_mult = width_mult
+        self.stages = STAGES[:last_layer]
+        self.output_layers = (3, 5, 7) if last_layer == 7 else (last_layer,)
         channels = int(32 * width_mult)
         self.layer0 = conv_bn(3, channels, 3, stride=2, padding=0, relu=nn.ReLU6(inplace=True))
         last_dilation = 1
-        for index, (t, c, n, s, d) in enumerate(STAGES, start=1):
+        for index, (t, c, n, s, d) in enumerate(self.stages, start=1):
             out_channels = int(c * width_mult)
             # The first block of a stage that raises the dilation uses half of it.
             first_dilation = d if d == last_dilation else max(d // 2, 1)
@@ -50,8 +56,8 @@ class MobileNetV2(nn.Module):
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         outputs = []
-        for index in range(8):
+        for index in range(len(self.stages) + 1):
             x = getattr(self, f"layer{index}")(x)
-            if index in self.OUTPUT_LAYERS:
+            if index in self.output_layers:
                 outputs.append(x)
         return outputs
