@@ -18,11 +18,12 @@ from tracker.training.settings import load_training_settings
 FOLDER = REPO / "models" / "siammargin_tiny"
 SEQUENCES = REPO.parent / "shared" / "data" / "sequences"
 # Three held-out sequences it tracks; measured with the committed weights (MODEL.md, "Results"):
-# car10 0.656, wakeboard4 0.546, group2 0.489, mean 0.564 (random weights: about 0.19). The floor
-# is the mean minus 0.07, so float differences between CPUs cannot fail it but a broken loader, a
-# wrong box convention or a wrong weight file do.
+# car10 0.772, wakeboard4 0.521, group2 0.661, mean 0.651 (the weights trained before the
+# pretrained backbone: 0.564; random weights: about 0.19). The floor is the mean minus 0.07, so
+# float differences between CPUs cannot fail it but a broken loader, a wrong box convention or a
+# wrong weight file do.
 CHECKED = ("car10", "wakeboard4", "group2")
-MEAN_AUC_FLOOR = 0.49
+MEAN_AUC_FLOOR = 0.58
 
 
 @pytest.fixture(scope="module")

@@ -200,7 +200,7 @@ def test_loss_falls_on_a_fixed_batch():
     boxes = [np.array([100.0 + 80 * i, 150.0, 60, 50]) for i in range(4)]
     augment = dataclasses.replace(settings.augment, **NO_AUGMENT)
     pairs = [make_pair(image, b, image, b + [6, -4, 0, 0], rng, augment, 127, 255, 0.5, "half_up") for b in boxes]
-    anchors = make_anchors(8, (0.33, 0.5, 1, 2, 3), (8,), 17)
+    anchors = make_anchors(8, (0.33, 0.5, 1, 2, 3), (8,), 25)  # the network's 25×25 score map
     targets = [anchor_targets(anchors, p.box, True, settings.targets, rng) for p in pairs]
     templates, searches = to_tensor([p.template for p in pairs], torch.device("cpu")), \
         to_tensor([p.search for p in pairs], torch.device("cpu"))
@@ -223,6 +223,14 @@ def test_resumed_run_equals_uninterrupted_and_weights_load_strictly(two_sequence
     resumed.run(progress=False)
     for key, value in whole.network.state_dict().items():
         torch.testing.assert_close(resumed.network.state_dict()[key], value, rtol=0, atol=0, msg=key)
+    # The pretrained backbone's first layers and every backbone BatchNorm statistic stay as loaded.
+    initial = Trainer(small_settings(0), [two_sequences], None, tmp_path / "unused").network.state_dict()
+    trained = whole.network.state_dict()
+    for key, value in initial.items():
+        fixed = key.startswith(("backbone.layer0.", "backbone.layer1.", "backbone.layer2.")) \
+            or (key.startswith("backbone.") and key.endswith(("running_mean", "running_var")))
+        changed = not torch.equal(trained[key], value)
+        assert changed != fixed or key.endswith("num_batches_tracked"), key
     log = (tmp_path / "split" / "log.csv").read_text().splitlines()
     assert [line.split(",")[0] for line in log] == ["step", "1", "2", "3", "4"]
     assert (tmp_path / "whole" / "loss.png").stat().st_size > 0

@@ -53,15 +53,13 @@ def _pysot_alex() -> SiameseNetwork:
     return PysotSiamRPN(AlexNetLegacy(), None, DepthwiseRPN(5, 256, 256))
 
 
-TINY_CHANNELS = (24, 64, 96, 96, 64)
-
-
 def _siammargin_tiny() -> SiameseNetwork:
-    """Our own small model (models/siammargin_tiny, MODEL.md): AlexNet-legacy at a quarter of
-    the width and one RPN level with SiamMargin's cls head (2×-wide kernel), so that the online
-    update works on it."""
-    return PysotSiamRPN(AlexNetLegacy(TINY_CHANNELS), None,
-                        DepthwiseRPN(5, TINY_CHANNELS[-1], TINY_CHANNELS[-1], margin_cls=True))
+    """Our own small model (models/siammargin_tiny, MODEL.md): pysot's MobileNetV2 at width 1.0
+    up to layer 4 (64 channels at stride 8, the layer-4 stage dilated), initialised from a
+    pretrained detector (tracker.training.pretrained), a 64-channel neck and one RPN level with
+    SiamMargin's cls head (2×-wide kernel), so that the online update works on it."""
+    return PysotSiamRPN(MobileNetV2(1.0, last_layer=4), AdjustAllLayer([64], [64]),
+                        DepthwiseRPN(5, 64, 64, margin_cls=True))
 
 
 # Checkpoints: the SiamMargin submission's model.pth (VOT2019 trackers archive, mirrored in

@@ -16,6 +16,14 @@ from ..config_validation import boolean, fail, number, read_yaml
 
 CLASSIFICATION_LOSSES = ("cross_entropy", "large_margin")
 LOCALISATION_LOSSES = ("smooth_l1", "iou")
+PRETRAINED_BACKBONES = ("none", "objectron_ssd_mobilenetv2")  # tracker.training.pretrained
+
+
+@dataclass(frozen=True)
+class BackboneSettings:
+    pretrained: str             # none (random initialisation) | objectron_ssd_mobilenetv2
+    frozen_layers: int          # backbone layers 0 .. frozen_layers-1 are not trained
+    lr_scale: float             # the trained backbone layers learn at lr × this
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class TrainingSettings:
     checkpoint_every: int
     validate_every: int
     optimizer: OptimizerSettings
+    backbone: BackboneSettings
     data: DataSettings
     augment: AugmentSettings
     targets: TargetSettings
@@ -99,8 +108,10 @@ _BOUNDS = {
     "samples": (1, None), "loc_weight": (0, None), "margin": (0, None), "hard_negatives": (1, None),
     "rank_weight": (0, None), "correlation_weight": (0, None), "seed": (0, None), "steps": (1, None),
     "batch_size": (1, None), "checkpoint_every": (1, None), "validate_every": (1, None),
+    "frozen_layers": (0, None), "lr_scale": (0, None),
 }
-_CHOICES = {"classification": CLASSIFICATION_LOSSES, "localisation": LOCALISATION_LOSSES}
+_CHOICES = {"classification": CLASSIFICATION_LOSSES, "localisation": LOCALISATION_LOSSES,
+            "pretrained": PRETRAINED_BACKBONES}
 
 
 def _value(kind: Any, value: Any, source: str, key: str) -> Any:

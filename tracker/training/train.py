@@ -41,6 +41,7 @@ from ..models import build_network
 from .losses import total_loss
 from .model import forward_pairs, to_tensor
 from .pairs import PairSampler, PhotoSource, SequenceSource
+from .pretrained import initialise_backbone
 from .settings import TrainingSettings, load_training_settings, settings_to_dict
 from .targets import anchor_targets
 
@@ -117,10 +118,37 @@ class Trainer:
             PhotoSource(photos) if photos else None, settings.data, settings.augment,
             tracker.exemplar_size, tracker.instance_size, tracker.context_amount, tracker.crop_rounding)
         torch.manual_seed(settings.seed)
-        self.network = build_network(load_config(self.tracker_config).architecture).to(self.device).train()
-        self.optimizer = torch.optim.AdamW(self.network.parameters(), lr=settings.optimizer.lr,
+        network = build_network(load_config(self.tracker_config).architecture)
+        if settings.backbone.pretrained != "none":
+            initialise_backbone(network)
+        self.network = network.to(self.device)
+        self.optimizer = torch.optim.AdamW(self.parameter_groups(), lr=settings.optimizer.lr,
                                            weight_decay=settings.optimizer.weight_decay)
+        self.train_mode()
         self.step, self.elapsed = 0, 0.0
+
+    def parameter_groups(self) -> list[dict]:
+        """The backbone's first `frozen_layers` layers are fixed; its other layers learn at
+        lr × lr_scale (pysot's way with a pretrained backbone); neck and head at lr."""
+        backbone = self.settings.backbone
+        frozen = tuple(f"backbone.layer{i}." for i in range(backbone.frozen_layers))
+        groups: dict[str, list] = {"backbone": [], "head": []}
+        for name, parameter in self.network.named_parameters():
+            if name.startswith(frozen):
+                parameter.requires_grad_(False)
+            else:
+                groups["backbone" if name.startswith("backbone.") else "head"].append(parameter)
+        return [{"params": groups["backbone"], "lr_scale": backbone.lr_scale},
+                {"params": groups["head"], "lr_scale": 1.0}]
+
+    def train_mode(self) -> None:
+        """Training mode, except the backbone's BatchNorm layers: their statistics stay as loaded
+        (a pretrained backbone's folded ones; batches of 16 pairs would only add noise)."""
+        self.network.train()
+        if self.settings.backbone.pretrained != "none":
+            for module in getattr(self.network, "backbone", torch.nn.Module()).modules():
+                if isinstance(module, torch.nn.BatchNorm2d):
+                    module.eval()
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -148,7 +176,7 @@ class Trainer:
         targets = [anchor_targets(self.anchors, p.box, p.positive, settings.targets, rng) for p in pairs]
         lr = learning_rate(self.step, settings)
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group["lr_scale"]
         outputs = forward_pairs(self.network, to_tensor([p.template for p in pairs], self.device),
                                 to_tensor([p.search for p in pairs], self.device))
         loss = total_loss(outputs, targets, self.anchors, settings.loss)
@@ -187,7 +215,7 @@ class Trainer:
                 if self.validation and (self.step % self.settings.validate_every == 0 or last):
                     self.network.eval()
                     validation = validate(self.network, self.tracker_config, self.validation)
-                    self.network.train()
+                    self.train_mode()
                     row["val_auc"] = float(np.mean(list(validation.values())))
                 writer.writerow({"step": self.step, "seconds": round(self.elapsed, 1),
                                  **{k: (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()}})
