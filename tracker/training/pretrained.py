@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import re
@@ -182,7 +181,7 @@ def load_into(backbone: MobileNetV2, convolutions: list[TfliteConv]) -> None:
     convolutions; see the module docstring for the three rewrites."""
     if backbone.width_mult != 1.0:
         raise PretrainedError(f"the pretrained MobileNetV2 has width 1.0, this backbone {backbone.width_mult}")
-    if any(bn.eps != BN_EPS for m in backbone.modules() for bn in [m] if isinstance(m, nn.BatchNorm2d)):
+    if any(isinstance(m, nn.BatchNorm2d) and m.eps != BN_EPS for m in backbone.modules()):
         raise PretrainedError("the backbone's BatchNorm layers must use eps 1e-5")
     pairs = _conv_bn_pairs(backbone)
     if len(convolutions) < len(pairs):
@@ -215,8 +214,9 @@ def initialise_backbone(network: nn.Module, cache: Path = DEFAULT_CACHE) -> int:
 # -- verification against the TFLite interpreter ------------------------------------------------
 
 def tf_geometry(backbone: MobileNetV2) -> list:
-    """Hooks that give `backbone` Google's geometry (TF SAME padding; stage 4 strided, not dilated)
-    for 300×300 input; returns the hook handles (remove them to restore pysot's geometry)."""
+    """Gives `backbone` Google's geometry in place (TF SAME padding by pre-hooks; stage 4 strided,
+    not dilated), for checking it against the TFLite interpreter; returns the hook handles. The
+    backbone is changed for good: use a fresh one for anything else."""
     handles = []
 
     def same_padding(value: float):
