@@ -68,3 +68,11 @@ def test_a_corrupt_download_is_refused_with_what_to_do(tmp_path):
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     with pytest.raises(PretrainedError, match=f"sha256 {digest}.*delete it and run again"):
         fetch_model(tmp_path)
+
+
+def test_a_network_without_mobilenetv2_is_refused_by_name():
+    from tracker.models import build_network
+    from tracker.training.pretrained import initialise_backbone
+
+    with pytest.raises(PretrainedError, match="MobileNetV2, not AlexNetLegacy"):
+        initialise_backbone(build_network("siamrpn_alex_dwxcorr"))

@@ -2,7 +2,7 @@
 trained on Open Images V4 (24 object classes), as shipped in the npm package @mediapipe/objectron
 (licence Apache-2.0).
 
-    python -m tracker.training.pretrained [--cache DIR] [--verify]
+    python -m tracker.training.pretrained [--cache DIR] [--verify PHOTO]
 
 The package's tarball is fetched from the npm registry (no npm needed) into a cache outside the
 repository (default ~/.cache/siammargin/pretrained), its hash checked, and the TFLite model is cut

@@ -41,7 +41,7 @@ from ..models import build_network
 from .losses import total_loss
 from .model import forward_pairs, to_tensor
 from .pairs import PairSampler, PhotoSource, SequenceSource
-from .pretrained import initialise_backbone
+from .pretrained import PretrainedError, initialise_backbone
 from .settings import TrainingSettings, load_training_settings, settings_to_dict
 from .targets import anchor_targets
 
@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             import dataclasses
             settings = dataclasses.replace(settings, steps=args.steps)
         summary = Trainer(settings, args.data, args.photos, args.out, args.device).run()
-    except (TrackerError, ValueError) as error:
+    except (TrackerError, ValueError, PretrainedError) as error:
         print(f"train: {error}", file=sys.stderr)
         return 2
     print(json.dumps(summary, indent=1))
