@@ -1,5 +1,5 @@
 """A pretrained backbone for our own model: MobileNetV2 1.0 from Google's SSD MobileNetV2 detector
-trained on Open Images V4 (24 object classes), as shipped in the npm package @mediapipe/objectron
+trained on Open Images V4 (23 object classes), as shipped in the npm package @mediapipe/objectron
 (licence Apache-2.0).
 
     python -m tracker.training.pretrained [--cache DIR] [--verify PHOTO]
