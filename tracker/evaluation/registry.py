@@ -2,6 +2,7 @@
 from the entry's `command`, with weights resolved exactly as the server does (weights_of)."""
 from __future__ import annotations
 
+import argparse
 import ast
 import configparser
 import re
@@ -25,6 +26,15 @@ def tracker_arguments(identifier: str, registry: Path = REGISTRY) -> tuple[str, 
     args = parse_args(ast.literal_eval(found.group(1)))
     weights = repository_path(args.weights) if args.weights else weights_of(args.weights_of)
     return str(repository_path(args.config).resolve()), str(weights), args.device
+
+
+def add_tracker_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options tracker_source reads: --tracker ID | --config C, with --weights and --device."""
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tracker", metavar="ID", help="an entry of trackers.ini (its --config and weights)")
+    which.add_argument("--config", help="tracker config (ours or pysot's); needs --weights")
+    parser.add_argument("--weights", help="checkpoint file (with --config; with --tracker it replaces the entry's)")
+    parser.add_argument("--device", help="cpu, cuda or cuda:N (default: the entry's, else cpu)")
 
 
 def tracker_source(args) -> tuple[str, str, str]:

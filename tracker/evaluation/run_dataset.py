@@ -16,17 +16,13 @@ import yaml
 from ..datasets import READERS, load_dataset
 from ..errors import TrackerError
 from ..overrides import load_with_overrides, write_effective_config
-from .registry import tracker_source
+from .registry import add_tracker_arguments, tracker_source
 from .runner import PROTOCOLS, Job, run_all
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_dataset", description=__doc__.split("\n\n")[0])
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--tracker", metavar="ID", help="an entry of trackers.ini (its --config and weights)")
-    which.add_argument("--config", help="tracker config (ours or pysot's); needs --weights")
-    parser.add_argument("--weights", help="checkpoint file (with --config)")
-    parser.add_argument("--device", help="cpu, cuda or cuda:N (default: the entry's, else cpu)")
+    add_tracker_arguments(parser)
     parser.add_argument("--exact", action="store_true", help="the published code's arithmetic (slower)")
     parser.add_argument("--dataset", required=True, type=Path, help="dataset folder")
     parser.add_argument("--format", required=True, choices=sorted(READERS), help="dataset layout")

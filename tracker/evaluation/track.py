@@ -21,7 +21,7 @@ from ..datasets.textfiles import image_files
 from ..errors import TrackerError
 from ..images import read_image
 from ..overrides import load_with_overrides, write_effective_config
-from .registry import tracker_source
+from .registry import add_tracker_arguments, tracker_source
 
 
 def frames_of(source: str) -> tuple[Iterator[np.ndarray], float]:
@@ -73,11 +73,7 @@ def annotate(frame: np.ndarray, box, score: float | None, milliseconds: float) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="track", description=__doc__.split("\n\n")[0])
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--tracker", metavar="ID")
-    which.add_argument("--config")
-    parser.add_argument("--weights")
-    parser.add_argument("--device")
+    add_tracker_arguments(parser)
     parser.add_argument("--source", required=True, help="video file, image folder, or camera index (0)")
     parser.add_argument("--init", help="x,y,w,h of the target in the first frame")
     parser.add_argument("--out", required=True, type=Path, help="annotated MP4 to write")

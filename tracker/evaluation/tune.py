@@ -23,7 +23,7 @@ from ..datasets import READERS, Sequence, load_dataset
 from ..errors import TrackerError
 from ..overrides import load_with_overrides, write_effective_config
 from .metrics import sequence_curves, summarise
-from .registry import tracker_source
+from .registry import add_tracker_arguments, tracker_source
 from .results import read_result_boxes
 from .runner import Job, run_all
 
@@ -88,11 +88,7 @@ def write_trials(study, out: Path, names: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tune", description=__doc__.split("\n\n")[0])
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--tracker", metavar="ID")
-    which.add_argument("--config")
-    parser.add_argument("--weights")
-    parser.add_argument("--device")
+    add_tracker_arguments(parser)
     parser.add_argument("--dataset", required=True, type=Path)
     parser.add_argument("--format", required=True, choices=sorted(READERS))
     parser.add_argument("--holdout", type=float, default=0.3, help="fraction of sequences held out (default 0.3)")
