@@ -40,3 +40,25 @@ def test_the_downloader_uses_the_same_rule(tmp_path, monkeypatch, capsys):
     (tmp_path / "siamrpn_alex_dwxcorr" / "model.pth").write_bytes(b"x")
     assert main(["siamrpn_alex_dwxcorr"]) == 0  # present: nothing is downloaded
     assert f"already present at {tmp_path / 'siamrpn_alex_dwxcorr' / 'model.pth'}" in capsys.readouterr().out
+
+
+def test_fetch_writes_the_whole_file_or_nothing(tmp_path):
+    """download_weights.fetch (the downloader's and the pretrained backbone's): the target appears
+    with the source's bytes and SHA-256; a rejected file leaves neither target nor temporary."""
+    import hashlib
+
+    from tracker.download_weights import fetch
+
+    source = tmp_path / "source.bin"
+    source.write_bytes(bytes(range(256)) * 5000)
+    target = tmp_path / "out" / "model.bin"
+    assert fetch(source.as_uri(), target) == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert target.read_bytes() == source.read_bytes()
+
+    def reject(path):
+        raise ValueError("not a checkpoint")
+
+    rejected = tmp_path / "out" / "rejected.bin"
+    with pytest.raises(ValueError, match="not a checkpoint"):
+        fetch(source.as_uri(), rejected, check=reject)
+    assert sorted(p.name for p in rejected.parent.iterdir()) == ["model.bin"]

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from .checkpoint import load_weights
@@ -24,22 +25,30 @@ from .paths import weights_path
 DOWNLOADABLE = sorted(name for name, model in MODELS.items() if model.download)
 
 
-def download(model: str, url: str, target: Path) -> None:
+def fetch(url: str, target: Path, check: Callable[[str], None] | None = None, timeout: float = 60) -> str:
+    """Streams `url` into `target` through a temporary file beside it, so that `target` appears
+    whole or not at all; `check(temporary_path)` may reject the file by raising. Returns its SHA-256."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
         try:
-            with urllib.request.urlopen(url, timeout=60) as response:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
                 digest = hashlib.sha256()
                 for chunk in iter(lambda: response.read(1 << 20), b""):
                     part.write(chunk)
                     digest.update(chunk)
             part.close()
-            load_weights(build_network(model), part.name, model)  # strict: keys and shapes
+            if check is not None:
+                check(part.name)
         except BaseException:
             os.unlink(part.name)
             raise
     os.replace(part.name, target)
-    print(f"{model}: {target} (sha256 {digest.hexdigest()})")
+    return digest.hexdigest()
+
+
+def download(model: str, url: str, target: Path) -> None:
+    digest = fetch(url, target, check=lambda path: load_weights(build_network(model), path, model))  # strict
+    print(f"{model}: {target} (sha256 {digest})")
 
 
 def main(argv: list[str] | None = None) -> int:

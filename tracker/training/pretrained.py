@@ -31,7 +31,6 @@ import os
 import re
 import sys
 import tarfile
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..download_weights import fetch
 from ..nets.mobilenet import MobileNetV2
 
 PACKAGE = "@mediapipe/objectron"
@@ -65,14 +65,10 @@ def fetch_model(cache: Path = DEFAULT_CACHE) -> Path:
     tarball = cache / f"objectron-{VERSION}.tgz"
     if not tarball.is_file():
         try:
-            with urllib.request.urlopen(TARBALL_URL, timeout=120) as response:
-                data = response.read()
+            fetch(TARBALL_URL, tarball, timeout=120)
         except OSError as error:
             raise PretrainedError(f"cannot download {TARBALL_URL} ({error}); check the network, or "
                                   f"place the tarball at {tarball}") from error
-        partial = tarball.with_suffix(".partial")
-        partial.write_bytes(data)
-        partial.replace(tarball)
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     if digest != TARBALL_SHA256:
         raise PretrainedError(f"{tarball} has sha256 {digest}, expected {TARBALL_SHA256}: "
@@ -200,24 +196,21 @@ def load_into(backbone: MobileNetV2, convolutions: list[TfliteConv]) -> None:
          np.zeros(channels, dtype=np.float32))
 
 
-def initialise_backbone(network: nn.Module, cache: Path = DEFAULT_CACHE) -> int:
-    """Loads the pretrained weights into `network.backbone` (a MobileNetV2); returns the number of
-    convolutions set."""
+def initialise_backbone(network: nn.Module, cache: Path = DEFAULT_CACHE) -> None:
+    """Loads the pretrained weights into `network.backbone` (a MobileNetV2)."""
     backbone = getattr(network, "backbone", None)
     if not isinstance(backbone, MobileNetV2):
         raise PretrainedError("pretrained initialisation needs a network whose backbone is "
                               f"tracker.nets.mobilenet.MobileNetV2, not {type(backbone).__name__}")
     load_into(backbone, read_convolutions(fetch_model(cache)))
-    return len(_conv_bn_pairs(backbone))
 
 
 # -- verification against the TFLite interpreter ------------------------------------------------
 
-def tf_geometry(backbone: MobileNetV2) -> list:
+def tf_geometry(backbone: MobileNetV2) -> None:
     """Gives `backbone` Google's geometry in place (TF SAME padding by pre-hooks; stage 4 strided,
-    not dilated), for checking it against the TFLite interpreter; returns the hook handles. The
-    backbone is changed for good: use a fresh one for anything else."""
-    handles = []
+    not dilated), for checking it against the TFLite interpreter. The backbone is changed for
+    good: use a fresh one for anything else."""
 
     def same_padding(value: float):
         def hook(module, inputs):  # a 3×3 stride-2 window: TF pads 1 + n % 2 in all, the odd one after
@@ -226,7 +219,7 @@ def tf_geometry(backbone: MobileNetV2) -> list:
             return (nn.functional.pad(inputs[0], (before, total - before) * 2, value=value),)
         return hook
 
-    handles.append(backbone.layer0[0].register_forward_pre_hook(same_padding(127.5)))
+    backbone.layer0[0].register_forward_pre_hook(same_padding(127.5))
     for index in range(1, len(backbone.stages) + 1):
         for block in getattr(backbone, f"layer{index}"):
             depthwise = block.conv[3]
@@ -235,8 +228,7 @@ def tf_geometry(backbone: MobileNetV2) -> list:
                 depthwise.stride = (2, 2)
             if depthwise.stride == (2, 2):
                 depthwise.padding = (0, 0)
-                handles.append(depthwise.register_forward_pre_hook(same_padding(0.0)))
-    return handles
+                depthwise.register_forward_pre_hook(same_padding(0.0))
 
 
 def verify(cache: Path = DEFAULT_CACHE, image_path: Path | None = None) -> float:
