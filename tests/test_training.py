@@ -161,6 +161,14 @@ def test_training_settings_errors_name_the_key():
     del data["data"]["held_out"]
     with pytest.raises(ConfigError, match=r"data\.held_out: required key is missing"):
         parse_training_settings(data, "x.yaml")
+    data = settings_to_dict(load_training_settings(TRAIN_CONFIG))
+    data["backbone"]["pretrained"] = "imagenet"
+    with pytest.raises(ConfigError, match=r"backbone\.pretrained: expected one of none, objectron_ssd_mobilenetv2"):
+        parse_training_settings(data, "x.yaml")
+    data = settings_to_dict(load_training_settings(TRAIN_CONFIG))
+    data["backbone"]["lr_scale"] = -0.1
+    with pytest.raises(ConfigError, match=r"backbone\.lr_scale: must be in \[0, inf\]"):
+        parse_training_settings(data, "x.yaml")
 
 
 def test_the_ablation_configs_differ_only_in_the_loss():
