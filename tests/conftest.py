@@ -43,7 +43,7 @@ def _make_weights_module():
 def standin_weights(tmp_path_factory):
     """Path of the project's own seed-1 stand-in checkpoint of a model (written once per session),
     at FOLDER/<model>/model.pth: the layout $SIAMMARGIN_WEIGHTS expects."""
-    from tracker.standin_weights import write_checkpoint
+    from tracker.zoo.standin_weights import write_checkpoint
 
     folder = tmp_path_factory.mktemp("standin_weights")
     paths: dict[str, Path] = {}

@@ -67,8 +67,8 @@ def test_phase_timing_wraps_the_tracker_without_changing_it(tmp_path):
     from tracker import load_tracker
     from tracker.bench.frames import write_frames
     from tracker.bench.phases import make_tracker
-    from tracker.images import read_image
-    from tracker.standin_weights import write_checkpoint
+    from tracker.core.images import read_image
+    from tracker.zoo.standin_weights import write_checkpoint
 
     config = REPO / "models" / "siammargin" / "config.yaml"
     weights = write_checkpoint(tmp_path / "weights", "siammargin")

@@ -196,11 +196,11 @@ def test_configs_are_immutable():
 # -- one registry, one home for defaults -------------------------------------------------------
 
 def test_a_registered_model_is_known_everywhere_from_its_one_entry(tmp_path, monkeypatch):
-    """Adding a model is one entry in tracker/models.py: configs accept it, build_network builds
+    """Adding a model is one entry in tracker/zoo/registry.py: configs accept it, build_network builds
     it, the checkpoint loader, the stand-in writer and the downloader see it."""
-    from tracker import download_weights, standin_weights
-    from tracker.checkpoint import load_weights
-    from tracker.models import MODELS, Model, build_network
+    from tracker.zoo import download as download_weights, standin_weights
+    from tracker.zoo.checkpoint import load_weights
+    from tracker.zoo.registry import MODELS, Model, build_network
     from tracker.nets.siamese import SiamMarginNet
 
     data = main_config_data()

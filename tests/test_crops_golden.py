@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import PYSOT_MODELS
-from tracker.geometry import channel_fill, crop_and_resize
+from tracker.core.geometry import channel_fill, crop_and_resize
 
 
 @pytest.mark.parametrize("name", PYSOT_MODELS)

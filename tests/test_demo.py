@@ -18,8 +18,8 @@ def snapshot(folder: Path) -> dict:
 
 
 def test_demo_keeps_vot_workspace_and_uses_real_weights(tmp_path, monkeypatch):
-    from tracker import demo, load_tracker
-    from tracker.standin_weights import write_checkpoint
+    from tracker.vot import demo, load_tracker
+    from tracker.zoo.standin_weights import write_checkpoint
 
     # "Real" weights for the demo's model, where the TraX server looks for them.
     real_root = tmp_path / "real"
@@ -51,7 +51,7 @@ def test_demo_keeps_vot_workspace_and_uses_real_weights(tmp_path, monkeypatch):
     # ... and the demo's trajectory is the one the real weights give through the Python API.
     from vot.region.io import read_trajectory
 
-    from tracker.images import read_image
+    from tracker.core.images import read_image
     sequence = next(p for p in (workspace / "sequences").iterdir() if p.is_dir())
     served = read_trajectory(str(workspace / "results" / TRACKER / "unsupervised" / sequence.name /
                                  f"{sequence.name}_001.bin"))[1]
@@ -64,8 +64,8 @@ def test_demo_keeps_vot_workspace_and_uses_real_weights(tmp_path, monkeypatch):
 
 
 def test_demo_uses_stand_ins_only_for_models_without_real_weights(tmp_path, monkeypatch, capsys):
-    from tracker import demo
-    from tracker.standin_weights import write_checkpoint
+    from tracker.vot import demo
+    from tracker.zoo.standin_weights import write_checkpoint
 
     real_root = tmp_path / "real"
     real = write_checkpoint(real_root, "siamrpn_alex_dwxcorr", seed=7)
@@ -81,7 +81,7 @@ def test_demo_uses_stand_ins_only_for_models_without_real_weights(tmp_path, monk
 
 
 def test_the_demo_reads_the_models_a_tracker_id_needs():
-    from tracker import demo
+    from tracker.vot import demo
     assert demo.models_of("SiamMargin") == ["siammargin"]
     assert demo.models_of("SiamMargin_row1_pysot_r50") == ["siamrpn_r50_l234_dwxcorr"]
     with pytest.raises(SystemExit, match="unknown tracker id 'nope'"):

@@ -24,10 +24,10 @@ from torch import nn
 from conftest import MODELS, PYSOT_MODELS, REPO, pysot_config_file
 from tracker import load_tracker
 from tracker.config import load_config
-from tracker.models import build_network
+from tracker.zoo.registry import build_network
 from tracker.nets.fusion import FusedBottleneck, FusedConv, fold_batchnorm
-from tracker.network_runner import NetworkRunner, cpu_fusion_available
-from tracker.online_update import sample_target_features
+from tracker.core.network_runner import NetworkRunner, cpu_fusion_available
+from tracker.core.online_update import sample_target_features
 
 TOLERANCE = 3e-4
 GOLDEN_TOLERANCE = 1e-4  # the exact path against the published outputs (test_networks_golden.py)

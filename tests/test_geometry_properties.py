@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tracker import RegionError
-from tracker.geometry import crop_and_resize, crop_origin, decode_boxes, make_anchors, region_to_center_size
+from tracker.core.geometry import crop_and_resize, crop_origin, decode_boxes, make_anchors, region_to_center_size
 
 finite = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False, allow_infinity=False)
 positive = st.floats(min_value=0.01, max_value=1e4, allow_nan=False, allow_infinity=False)

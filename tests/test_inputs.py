@@ -12,7 +12,7 @@ import torch
 
 from conftest import REPO
 from tracker import ImageError, RegionError, TrackerError, load_tracker
-from tracker.images import read_image
+from tracker.core.images import read_image
 
 ALEX_CONFIG = REPO / "models" / "siamrpn_alex_dwxcorr" / "config.yaml"
 MARGIN_CONFIG = REPO / "models" / "siammargin" / "config.yaml"

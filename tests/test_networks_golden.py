@@ -10,8 +10,8 @@ import torch
 
 from conftest import PYSOT_MODELS, REPO
 from tracker.config import load_config
-from tracker.models import build_network
-from tracker.online_update import blend, sample_target_features
+from tracker.zoo.registry import build_network
+from tracker.core.online_update import blend, sample_target_features
 
 TOLERANCE = 1e-4
 

@@ -4,7 +4,7 @@ import pytest
 
 from conftest import REPO
 from tracker import CheckpointError
-from tracker.paths import REPOSITORY, weights_of, weights_path
+from tracker.zoo.paths import REPOSITORY, weights_of, weights_path
 
 
 def test_repository_is_the_checkout():
@@ -33,7 +33,7 @@ def test_the_variable_must_name_a_folder(tmp_path, monkeypatch):
 
 
 def test_the_downloader_uses_the_same_rule(tmp_path, monkeypatch, capsys):
-    from tracker.download_weights import main
+    from tracker.zoo.download import main
 
     monkeypatch.setenv("SIAMMARGIN_WEIGHTS", str(tmp_path))
     (tmp_path / "siamrpn_alex_dwxcorr").mkdir()
@@ -47,7 +47,7 @@ def test_fetch_writes_the_whole_file_or_nothing(tmp_path):
     with the source's bytes and SHA-256; a rejected file leaves neither target nor temporary."""
     import hashlib
 
-    from tracker.download_weights import fetch
+    from tracker.zoo.download import fetch
 
     source = tmp_path / "source.bin"
     source.write_bytes(bytes(range(256)) * 5000)

@@ -71,7 +71,7 @@ def test_a_corrupt_download_is_refused_with_what_to_do(tmp_path):
 
 
 def test_a_network_without_mobilenetv2_is_refused_by_name():
-    from tracker.models import build_network
+    from tracker.zoo.registry import build_network
     from tracker.training.pretrained import initialise_backbone
 
     with pytest.raises(PretrainedError, match="MobileNetV2, not AlexNetLegacy"):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tracker import ConfigError, ImageError, RegionError, TrackerError, load_config
-from tracker.geometry import region_to_center_size
-from tracker.images import as_bgr_uint8, read_image
+from tracker.core.geometry import region_to_center_size
+from tracker.core.images import as_bgr_uint8, read_image
 
 
 def box(region):
@@ -96,8 +96,8 @@ def test_the_server_accepts_zig_zag_and_many_point_polygons(tmp_path, monkeypatc
 
     from conftest import REPO
     from tracker import load_tracker
-    from tracker.demo_data import write_dataset
-    from tracker.standin_weights import write_checkpoint
+    from tracker.vot.demo_data import write_dataset
+    from tracker.zoo.standin_weights import write_checkpoint
 
     model = "siamrpn_alex_dwxcorr"
     write_dataset(tmp_path / "sequences", 1, 4)

@@ -27,7 +27,7 @@ TRACKER = "tiny"
 OVERRIDES = ["tracker.window_influence=0.5", "tracker.instance_size=175", "tracker.adaptive_search.enabled=false"]
 ENTRY = """[tiny]
 protocol = traxpython
-command = import sys; from tracker.trax_server import main; sys.exit(main(['--config', '{config}', '--weights', '{weights}']))
+command = import sys; from tracker.vot.trax_server import main; sys.exit(main(['--config', '{config}', '--weights', '{weights}']))
 paths = {repo}
 socket = true
 timeout = 120
@@ -80,7 +80,7 @@ def test_supervised_scores_as_vot_evaluate(tmp_path):
     shutil.copy(toolkit_ws / "config.yaml", ours_ws)
     shutil.copy(toolkit_ws / "vot2019_shortterm.yaml", ours_ws)
     os.symlink(toolkit_ws / "sequences", ours_ws / "sequences")
-    from tracker.overrides import load_with_overrides, write_effective_config
+    from tracker.config.overrides import load_with_overrides, write_effective_config
     config = write_effective_config(load_with_overrides(TINY, OVERRIDES)[1], tmp_path / "tiny.yaml")
     weights = TINY_WEIGHTS
     for ws in (toolkit_ws, ours_ws):
@@ -89,7 +89,7 @@ def test_supervised_scores_as_vot_evaluate(tmp_path):
     env = dict(os.environ)
 
     start = time.perf_counter()
-    run(["tracker.vot_workflow", "evaluate", "--workspace", str(toolkit_ws), TRACKER], env)
+    run(["tracker.vot.workflow", "evaluate", "--workspace", str(toolkit_ws), TRACKER], env)
     middle = time.perf_counter()
     run(["tracker.evaluation.run_dataset", "--config", str(TINY), *[a for o in OVERRIDES for a in ("--set", o)],
          "--weights", str(weights),
@@ -100,7 +100,7 @@ def test_supervised_scores_as_vot_evaluate(tmp_path):
 
     scores = {}
     for ws in (toolkit_ws, ours_ws):
-        run(["tracker.vot_workflow", "analysis", "--workspace", str(ws), TRACKER], env)
+        run(["tracker.vot.workflow", "analysis", "--workspace", str(ws), TRACKER], env)
         rows = json.loads((ws / "analysis" / "summary_table.json").read_text())[TRACKER]
         scores[ws] = {k: rows[0][k] for k in ("eao", "accuracy", "failures", "frames_timed", "skipped")}
     assert scores[toolkit_ws]["failures"] > 0 and scores[toolkit_ws]["accuracy"] > 0, scores

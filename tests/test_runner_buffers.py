@@ -9,17 +9,17 @@ import torch
 
 from conftest import REPO
 from tracker import load_config, load_tracker
-from tracker.checkpoint import load_weights
-from tracker.models import build_network
-from tracker.network_runner import NetworkRunner
-from tracker.siamese_tracker import SiameseTracker
+from tracker.zoo.checkpoint import load_weights
+from tracker.zoo.registry import build_network
+from tracker.core.network_runner import NetworkRunner
+from tracker.core.siamese_tracker import SiameseTracker
 
 CONFIG = REPO / "models" / "siammargin" / "config.yaml"
 
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory):
-    from tracker.standin_weights import write_checkpoint
+    from tracker.zoo.standin_weights import write_checkpoint
     return write_checkpoint(tmp_path_factory.mktemp("standin"), "siammargin")
 
 

@@ -12,8 +12,8 @@ import torch.nn.functional as F
 
 from conftest import REPO
 from tracker import ConfigError, load_tracker
-from tracker.geometry import make_anchors
-from tracker.models import build_network
+from tracker.core.geometry import make_anchors
+from tracker.zoo.registry import build_network
 from tracker.training.losses import classification_loss, logit_margins, ranking_loss, total_loss
 from tracker.training.model import batched_correlation, forward_pairs, to_tensor
 from tracker.training.pairs import make_pair

@@ -17,8 +17,8 @@ MODEL = "siamrpn_alex_dwxcorr"
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     """A tiny sequence, stand-in AlexNet weights and a registry of the failing server."""
-    from tracker.demo_data import write_dataset
-    from tracker.standin_weights import write_checkpoint
+    from tracker.vot.demo_data import write_dataset
+    from tracker.zoo.standin_weights import write_checkpoint
 
     root = tmp_path_factory.mktemp("failing")
     write_dataset(root / "sequences", 1, 4)

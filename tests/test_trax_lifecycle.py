@@ -133,7 +133,7 @@ class Session:
         self.client = Client(tmp / "client.err")
         env = dict(os.environ, TRAX="1", TRAX_SOCKET=str(self.client.port))
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "tracker.trax_server", "--config", f"models/{MODEL}/config.yaml",
+            [sys.executable, "-m", "tracker.vot.trax_server", "--config", f"models/{MODEL}/config.yaml",
              "--weights", str(weights)], cwd=REPO, env=env, start_new_session=True,
             stdout=self.stdout_file.open("wb"), stderr=self.stderr_file.open("wb"))
         assert self.client.next() == "connected", self.stderr()
@@ -162,7 +162,7 @@ class Session:
 def frames(tmp_path_factory) -> dict:
     """A tiny sequence (paths, first box) and one 5000×5000 noise JPEG that takes a few tenths
     of a second to decode: a request that keeps the server busy."""
-    from tracker.demo_data import write_dataset
+    from tracker.vot.demo_data import write_dataset
     root = tmp_path_factory.mktemp("frames")
     write_dataset(root / "sequences", 1, 4)
     sequence = next(p for p in (root / "sequences").iterdir() if p.is_dir())
@@ -263,7 +263,7 @@ def test_tracker_killed_mid_sequence_under_the_toolkit(tmp_path, standin_weights
     (ws / "config.yaml").write_text(f"registry:\n- {REPO / 'trackers.ini'}\n- {ws / 'dying.ini'}\n"
                                     "stack: vot2019_shortterm.yaml\nsequences: sequences\n")
     env = dict(os.environ, SIAMMARGIN_WEIGHTS=str(weights_dir(tmp_path, standin_weights, [MODEL])))
-    run = subprocess.Popen([sys.executable, "-m", "tracker.vot_workflow", "evaluate", "--workspace", str(ws),
+    run = subprocess.Popen([sys.executable, "-m", "tracker.vot.workflow", "evaluate", "--workspace", str(ws),
                             "--experiments", "unsupervised", "dying_alex", MODEL],
                            cwd=REPO, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            start_new_session=True)

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import REPO
 from tracker import load_tracker
-from tracker.images import read_image
+from tracker.core.images import read_image
 from vot_helpers import weights_dir, workspace
 
 pytestmark = pytest.mark.slow
@@ -128,7 +128,7 @@ class ServerProcess:
         port = self.listener.getsockname()[1]
         env = dict(os.environ, TRAX_SOCKET=str(port), TRAX="1")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tracker.trax_server", "--config", "models/siamrpn_alex_dwxcorr/config.yaml",
+            [sys.executable, "-m", "tracker.vot.trax_server", "--config", "models/siamrpn_alex_dwxcorr/config.yaml",
              "--weights", str(weights)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         from trax.client import Client
         self.client = Client(self.listener.fileno(), timeout=60, log=lambda message: None)

@@ -16,7 +16,7 @@ import torch
 
 from conftest import REPO
 from tracker import load_tracker
-from tracker.images import read_image
+from tracker.core.images import read_image
 from vot_helpers import workspace
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ TRACKER = "siamrpn_alex_dwxcorr"
 
 def workflow(*args, ws, weights):
     env = dict(os.environ, SIAMMARGIN_WEIGHTS=str(weights))
-    result = subprocess.run([sys.executable, "-m", "tracker.vot_workflow", *args, "--workspace", str(ws), TRACKER],
+    result = subprocess.run([sys.executable, "-m", "tracker.vot.workflow", *args, "--workspace", str(ws), TRACKER],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return result.stdout

@@ -1,4 +1,4 @@
-"""The real TraX server (tracker.trax_server), except that it kills itself with SIGKILL when a
+"""The real TraX server (tracker.vot.trax_server), except that it kills itself with SIGKILL when a
 request names an image whose path contains $DIE_ON: a tracker crash at a chosen frame, for
 tests of what the toolkit keeps. Test code only; the hook lives here, not in the product.
 
@@ -13,7 +13,7 @@ import signal
 
 import trax
 
-from tracker.trax_server import main
+from tracker.vot.trax_server import main
 
 __all__ = ["main"]
 

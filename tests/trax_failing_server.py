@@ -1,4 +1,4 @@
-"""The real TraX server (tracker.trax_server), except that the tracker fails the way CUDA fails:
+"""The real TraX server (tracker.vot.trax_server), except that the tracker fails the way CUDA fails:
 with a plain RuntimeError (not a TrackerError), at the step named by $FAIL_AT (warm_up, init or
 track). Test code only; the hook lives here, not in the product.
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from tracker.siamese_tracker import SiameseTracker
-from tracker.trax_server import main
+from tracker.core.siamese_tracker import SiameseTracker
+from tracker.vot.trax_server import main
 
 __all__ = ["main", "MESSAGE"]
 

@@ -1,4 +1,4 @@
-"""The real TraX server (tracker.trax_server) with a tracker that talks during the session: on
+"""The real TraX server (tracker.vot.trax_server) with a tracker that talks during the session: on
 every request it prints (whole lines and a line without its end), logs through a library's
 logger, and writes a warning to stderr, as user code and libraries do. Test code only.
 
@@ -11,8 +11,8 @@ import logging
 import sys
 import warnings
 
-from tracker.siamese_tracker import SiameseTracker
-from tracker.trax_server import main
+from tracker.core.siamese_tracker import SiameseTracker
+from tracker.vot.trax_server import main
 
 __all__ = ["main"]
 

@@ -1,4 +1,4 @@
-"""The real TraX server (tracker.trax_server), recording after every request what the tracker
+"""The real TraX server (tracker.vot.trax_server), recording after every request what the tracker
 did, one JSON line per request in $RECORD_FILE: after an initialize, the target's centre and size;
 after a frame, the search size of each search it ran (two = the second search), the search size
 for the next frame and whether the cls kernels differ from the first frame's (online update).
@@ -15,8 +15,8 @@ import os
 
 import torch
 
-from tracker.siamese_tracker import SiameseTracker
-from tracker.trax_server import main as serve
+from tracker.core.siamese_tracker import SiameseTracker
+from tracker.vot.trax_server import main as serve
 
 __all__ = ["main"]
 

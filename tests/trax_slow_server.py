@@ -1,4 +1,4 @@
-"""The real TraX server (tracker.trax_server) with a tracker of known speed: each `track` takes
+"""The real TraX server (tracker.vot.trax_server) with a tracker of known speed: each `track` takes
 $SLOW_TRACK_S seconds and reports the initial box (on a static sequence it never fails). For
 tests of the toolkit's real-time rule, whose skips depend only on reply times. Test code only.
 """
@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import time
 
-from tracker.siamese_tracker import SiameseTracker, TrackResult
-from tracker.trax_server import main
+from tracker.core.siamese_tracker import SiameseTracker, TrackResult
+from tracker.vot.trax_server import main
 
 __all__ = ["main"]
 

@@ -18,7 +18,7 @@ def weights_dir(tmp_path: Path, checkpoint_of, models: list[str]) -> Path:
 
 def workspace(tmp_path: Path, sequences: int, frames: int) -> Path:
     """A workspace like vot_workspace/ (same stack) with generated sequences."""
-    from tracker.demo_data import write_dataset
+    from tracker.vot.demo_data import write_dataset
 
     root = tmp_path / "workspace"
     root.mkdir()

@@ -12,12 +12,12 @@ import os
 
 import torch
 
-from .checkpoint import load_weights
+from .zoo.checkpoint import load_weights
 from .config import Config, load_config
 from .errors import CheckpointError, ConfigError, DeviceError, ImageError, RegionError, TrackerError
-from .models import build_network
-from .network_runner import NetworkRunner
-from .siamese_tracker import SiameseTracker, TrackResult
+from .zoo.registry import build_network
+from .core.network_runner import NetworkRunner
+from .core.siamese_tracker import SiameseTracker, TrackResult
 
 __all__ = ["load_tracker", "SiameseTracker", "TrackResult", "Config", "load_config", "TrackerError",
            "ConfigError", "CheckpointError", "ImageError", "RegionError", "DeviceError"]

@@ -12,9 +12,9 @@ import torch
 from .. import resolve_device
 from ..config import load_config
 from ..errors import CheckpointError
-from ..models import model_names
-from ..paths import MODELS_FOLDER, REPOSITORY, weights_of
-from ..standin_weights import write_checkpoint
+from ..zoo.registry import model_names
+from ..zoo.paths import MODELS_FOLDER, REPOSITORY, weights_of
+from ..zoo.standin_weights import write_checkpoint
 from . import __doc__ as DESCRIPTION
 from .first_use import first_use
 from .frames import write_frames

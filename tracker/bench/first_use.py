@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..images import read_image
+from ..core.images import read_image
 from .phases import make_tracker, timed_step
 
 

@@ -1,9 +1,9 @@
-"""The benchmark's frames: a demo sequence (tracker/demo_data.py) at the size under test."""
+"""The benchmark's frames: a demo sequence (tracker/vot/demo_data.py) at the size under test."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..demo_data import write_sequence
+from ..vot.demo_data import write_sequence
 
 
 def write_frames(folder: Path, width: int, height: int, count: int) -> tuple[list[Path], tuple]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ..models import build_network
+from ..zoo.registry import build_network
 
 
 def search_macs(architecture: str, search_size: int) -> float:

@@ -1,6 +1,6 @@
 """A tracker step split into phases: crop, network, post-processing, online update.
 
-The algorithm (tracker/siamese_tracker.py) knows nothing of timing. `PhaseTimedTracker` is a
+The algorithm (tracker/core/siamese_tracker.py) knows nothing of timing. `PhaseTimedTracker` is a
 SiameseTracker whose steps are wrapped: the search crop (`_crop_search`), the network (its
 runner's `search`), the choice of the box (`_choose`) and the online update
 (`_update_cls_kernels`) each charge their wall-clock time to a phase.
@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from .. import load_tracker
-from ..images import read_image
-from ..siamese_tracker import SiameseTracker
+from ..core.images import read_image
+from ..core.siamese_tracker import SiameseTracker
 
 PHASES = ("decode", "crop", "network", "post", "update")
 

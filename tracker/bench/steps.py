@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..images import read_image
+from ..core.images import read_image
 from .frames import write_frames
 from .phases import make_tracker, phase_medians, statistics, timed_step
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..paths import REPOSITORY
+from ..zoo.paths import REPOSITORY
 from .phases import statistics
 from .realtime_rule import skipped_frames
 
@@ -23,7 +23,7 @@ def through_trax(config: Path, weights: Path, sequence_folder: Path, device: str
     registry = scratch / "trackers.ini"
     registry.write_text(
         "[bench]\nprotocol = traxpython\n"
-        f"command = import sys; from tracker.trax_server import main; sys.exit(main({arguments!r}))\n"
+        f"command = import sys; from tracker.vot.trax_server import main; sys.exit(main({arguments!r}))\n"
         f"paths = {REPOSITORY}\nsocket = true\ntimeout = 120\nenv_LD_LIBRARY_PATH = $LD_LIBRARY_PATH\n")
     runtime = Registry([str(registry)], root=str(scratch))["bench"].runtime(log=False)
     sequence = load_sequence(str(sequence_folder))

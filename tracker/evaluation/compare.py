@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import load_dataset
-from ..paths import REPOSITORY
+from ..zoo.paths import REPOSITORY
 from .metrics import SUCCESS_THRESHOLDS, overlaps, success_auc, success_curve
 from .ope import run_ope
 

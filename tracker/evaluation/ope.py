@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from ..datasets.sequence import Sequence
-from ..images import read_image
+from ..core.images import read_image
 
 
 def run_ope(tracker, sequence: Sequence) -> tuple[np.ndarray, np.ndarray]:

@@ -8,8 +8,8 @@ import configparser
 import re
 from pathlib import Path
 
-from ..paths import REPOSITORY, repository_path, weights_of
-from ..trax_server import parse_args
+from ..zoo.paths import REPOSITORY, repository_path, weights_of
+from ..vot.trax_server import parse_args
 
 REGISTRY = REPOSITORY / "trackers.ini"
 

@@ -15,7 +15,7 @@ import yaml
 
 from ..datasets import READERS, load_dataset
 from ..errors import TrackerError
-from ..overrides import load_with_overrides, write_effective_config
+from ..config.overrides import load_with_overrides, write_effective_config
 from .registry import add_tracker_arguments, tracker_source
 from .runner import PROTOCOLS, Job, run_all
 

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from ..datasets.sequence import Sequence
-from ..images import read_image
+from ..core.images import read_image
 
 INITIALIZATION, FAILURE, SKIPPED = 1, 2, 0
 EARLY_STOP_RUNS = 3

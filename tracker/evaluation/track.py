@@ -19,8 +19,8 @@ import numpy as np
 
 from ..datasets.textfiles import image_files
 from ..errors import TrackerError
-from ..images import read_image
-from ..overrides import load_with_overrides, write_effective_config
+from ..core.images import read_image
+from ..config.overrides import load_with_overrides, write_effective_config
 from .registry import add_tracker_arguments, tracker_source
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..datasets import READERS, Sequence, load_dataset
 from ..errors import TrackerError
-from ..overrides import load_with_overrides, write_effective_config
+from ..config.overrides import load_with_overrides, write_effective_config
 from .metrics import sequence_curves, summarise
 from .registry import add_tracker_arguments, tracker_source
 from .results import read_result_boxes

@@ -1,4 +1,4 @@
-"""Network building blocks; tracker/models.py says which network each model is."""
+"""Network building blocks; tracker/zoo/registry.py says which network each model is."""
 from .siamese import Kernels, SearchOutput, SiameseNetwork
 
 __all__ = ["Kernels", "SearchOutput", "SiameseNetwork"]

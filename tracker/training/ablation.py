@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from ..paths import REPOSITORY
-from ..vot_workflow import analysis, evaluate
+from ..zoo.paths import REPOSITORY
+from ..vot.workflow import analysis, evaluate
 from .settings import load_training_settings
 
 ROWS = ["SiamMargin_tiny_row1", "SiamMargin_tiny_row2", "SiamMargin_tiny_row3", "SiamMargin_tiny_row4"]

@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..geometry import channel_fill, crop_and_resize, crop_origin
+from ..core.geometry import channel_fill, crop_and_resize, crop_origin
 from ..datasets.sequence import Sequence
 from .settings import AugmentSettings, DataSettings
 
@@ -149,7 +149,7 @@ class SequenceSource:
     """Pairs from annotated sequences; frames are decoded once and kept in memory."""
 
     def __init__(self, sequences: list[Sequence], frame_range: int, max_side: int = 640):
-        from ..images import read_image
+        from ..core.images import read_image
 
         self.items = []
         for sequence in sequences:

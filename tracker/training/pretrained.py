@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..download_weights import fetch
+from ..zoo.download import fetch
 from ..nets.mobilenet import MobileNetV2
 
 PACKAGE = "@mediapipe/objectron"

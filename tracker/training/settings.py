@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config_validation import boolean, fail, number, read_yaml
+from ..config.validation import boolean, fail, number, read_yaml
 
 CLASSIFICATION_LOSSES = ("cross_entropy", "large_margin")
 LOCALISATION_LOSSES = ("smooth_l1", "iou")

@@ -36,8 +36,8 @@ from ..config import load_config
 from ..datasets import load_dataset
 from ..datasets.sequence import Sequence
 from ..errors import TrackerError
-from ..geometry import make_anchors
-from ..models import build_network
+from ..core.geometry import make_anchors
+from ..zoo.registry import build_network
 from .losses import total_loss
 from .model import forward_pairs, to_tensor
 from .pairs import PairSampler, PhotoSource, SequenceSource

@@ -2,7 +2,7 @@
 ANCHOR, TRACK, ...) unchanged, with pysot's defaults for absent keys.
 
 pysot builds any network its registries can describe; we implement the models of
-tracker/models.py that have a pysot description. A config is accepted when its BACKBONE/ADJUST/RPN
+tracker/zoo/registry.py that have a pysot description. A config is accepted when its BACKBONE/ADJUST/RPN
 sections describe one of them, whatever its META_ARC name (e.g. the `_otb` variants share the VOT
 models' networks). Values and names cited are those of STVIR/pysot's pysot/core/config.py and of
 the constructors in pysot/models/ (backbone/, neck/neck.py, rpn/rpn.py).
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config_validation import fail, mapping, number, positive_list
-from .errors import ConfigError
-from .models import MODELS
-from .settings import (AdaptiveSearch, AnchorConfig, Config, OnlineUpdate, SecondSearch, TrackerSettings,
-                       check_consistency)
+from ..core.settings import AdaptiveSearch, AnchorConfig, OnlineUpdate, SecondSearch, TrackerSettings
+from ..errors import ConfigError
+from ..zoo.registry import MODELS
+from .model_config import Config
+from .validation import check_consistency, fail, mapping, number, positive_list
 
 # Sections of pysot's config; TRAIN and DATASET only matter for training and are ignored.
 SECTIONS = {"META_ARC", "CUDA", "TRAIN", "DATASET", "BACKBONE", "ADJUST", "RPN", "MASK", "REFINE",

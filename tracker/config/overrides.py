@@ -14,8 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from .config import Config, config_to_dict, load_config, parse_config
-from .errors import ConfigError
+from ..errors import ConfigError
+from . import load_config
+from .model_config import Config
+from .our_format import config_to_dict, parse_config
 
 
 def parse_assignment(text: str) -> tuple[list[str], object]:

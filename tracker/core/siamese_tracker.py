@@ -16,11 +16,11 @@ import torch
 import torch.nn.functional as F
 
 from .settings import TrackerSettings
-from .errors import ConfigError, TrackerError
+from ..errors import ConfigError, TrackerError
 from .geometry import (channel_fill, crop_and_resize, decode_boxes, make_anchors, make_window,
                        region_to_center_size)
 from .images import as_bgr_uint8
-from .nets import Kernels
+from ..nets import Kernels
 from .network_runner import NetworkRunner
 from .online_update import blend, sample_target_features
 

@@ -39,8 +39,8 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from .nets import Kernels, SearchOutput, SiameseNetwork
-from .nets.fusion import fold_batchnorm, fuse_for_cpu, split_correlations
+from ..nets import Kernels, SearchOutput, SiameseNetwork
+from ..nets.fusion import fold_batchnorm, fuse_for_cpu, split_correlations
 
 
 def cpu_fusion_available() -> bool:

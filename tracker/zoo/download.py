@@ -1,8 +1,8 @@
 """Downloads the published checkpoints into models/<model>/model.pth (or $SIAMMARGIN_WEIGHTS).
 
-    python -m tracker.download_weights [MODEL ...]
+    python -m tracker.zoo.download [MODEL ...]
 
-Each model's source is its `download` entry in tracker/models.py. No checksums are published
+Each model's source is its `download` entry in tracker/zoo/registry.py. No checksums are published
 for these files, so none are invented here: a download is accepted only if it loads strictly
 into the model's architecture (every key and shape), and its SHA-256 is printed for your records.
 """
@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .checkpoint import load_weights
-from .errors import TrackerError
-from .models import MODELS, build_network
+from ..errors import TrackerError
+from .registry import MODELS, build_network
 from .paths import weights_path
 
 DOWNLOADABLE = sorted(name for name, model in MODELS.items() if model.download)

@@ -1,22 +1,15 @@
-"""Typed configuration: our own YAML per model, and pysot's experiment `config.yaml` files.
-
-Both formats become the same frozen `Config`. Validation happens on load, and every error names
-the file and the offending key. Nothing here is global: two configs can live in one process.
-"""
+"""Our own config format (models/*/config.yaml): architecture + every tracker setting, validated,
+every error naming the file and the offending key."""
 from __future__ import annotations
 
-import os
 from dataclasses import fields
 from typing import Any
 
-from .config_validation import boolean, check_keys, fail, mapping, number, positive_list, read_yaml
-from .models import MODELS, model_names
-from .pysot_config import is_pysot_config, parse_pysot_config
-from .settings import (CROP_ROUNDINGS, AdaptiveSearch, AnchorConfig, Config, OnlineUpdate, SecondSearch,
-                       TrackerSettings, check_consistency)
-
-__all__ = ["Config", "TrackerSettings", "load_config", "parse_config", "config_to_dict"]
-
+from ..core.settings import (CROP_ROUNDINGS, AdaptiveSearch, AnchorConfig, OnlineUpdate, SecondSearch,
+                             TrackerSettings)
+from ..zoo.registry import MODELS, model_names
+from .model_config import Config
+from .validation import boolean, check_consistency, check_keys, fail, mapping, number, positive_list
 
 # (name, lower bound, upper bound, integer) of each numeric parameter.
 _TRACKER_NUMBERS = {
@@ -96,11 +89,3 @@ def config_to_dict(config: Config) -> dict:
     settings = plain(config.tracker)
     return {"architecture": config.architecture, "tracker": settings}
 
-
-def load_config(path: str | os.PathLike) -> Config:
-    """Reads our config format or a pysot experiment config.yaml (detected by its sections)."""
-    path = os.fspath(path)
-    data = read_yaml(path)
-    if is_pysot_config(data):
-        return parse_pysot_config(data, path)
-    return parse_config(data, path)

@@ -6,7 +6,7 @@ weights scaled by 0.9, small biases, BN affine near identity — so the same see
 file on any machine. BatchNorm running statistics are then
 measured on calibration images (random ones would make activations explode).
 
-    python -m tracker.standin_weights OUT_DIR [--models siammargin ...] [--calibration IMAGES_DIR]
+    python -m tracker.zoo.standin_weights OUT_DIR [--models siammargin ...] [--calibration IMAGES_DIR]
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .images import read_image
-from .models import build_network, model_names
+from ..core.images import read_image
+from .registry import build_network, model_names
 
 GAIN = 0.9
 WARNING = ("stand-in weights: random, deterministic, and meaningless — EAO, accuracy and "

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .nets import SiameseNetwork
-from .nets.alexnet import AlexNetLegacy
-from .nets.heads import AdjustAllLayer, DepthwiseRPN, MultiRPN
-from .nets.mobilenet import MobileNetV2
-from .nets.resnet import AtrousResNet50
-from .nets.siamese import PysotSiamRPN, SiamMarginNet
+from ..nets import SiameseNetwork
+from ..nets.alexnet import AlexNetLegacy
+from ..nets.heads import AdjustAllLayer, DepthwiseRPN, MultiRPN
+from ..nets.mobilenet import MobileNetV2
+from ..nets.resnet import AtrousResNet50
+from ..nets.siamese import PysotSiamRPN, SiamMarginNet
 
 # (TYPE, KWARGS) of a pysot config section, as pysot's model builder reads it.
 PysotPart = tuple[str, dict]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .errors import RegionError
+from ..errors import RegionError
 
 
 # ---------------------------------------------------------------------------------------------

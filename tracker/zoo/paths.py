@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import CheckpointError
+from ..errors import CheckpointError
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+REPOSITORY = Path(__file__).resolve().parents[2]
 MODELS_FOLDER = REPOSITORY / "models"
 WEIGHTS_ENV = "SIAMMARGIN_WEIGHTS"
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from ..core.settings import ANCHORS_PER_POSITION, TrackerSettings
+from ..errors import ConfigError
 
 
 def read_yaml(path: str | os.PathLike) -> Any:
@@ -77,3 +78,18 @@ def check_keys(section: dict, allowed: set[str], required: set[str], source: str
     missing = sorted(required - set(section))
     if missing:
         raise fail(source, f"{key}.{missing[0]}" if key else missing[0], "required key is missing")
+
+
+def check_consistency(settings: TrackerSettings, source: str) -> None:
+    """Checks across keys, after each key is valid on its own."""
+    if settings.instance_size < settings.exemplar_size:
+        raise fail(source, "tracker.instance_size",
+                   f"must be at least exemplar_size ({settings.exemplar_size}), got {settings.instance_size}")
+    large = settings.adaptive_search
+    if large.enabled and large.large_instance_size < settings.exemplar_size:
+        raise fail(source, "tracker.adaptive_search.large_instance_size",
+                   f"must be at least exemplar_size ({settings.exemplar_size})")
+    if settings.anchor.count != ANCHORS_PER_POSITION:
+        raise fail(source, "tracker.anchor",
+                   f"the networks predict {ANCHORS_PER_POSITION} anchors per position; "
+                   f"ratios × scales give {settings.anchor.count}")

@@ -1,14 +1,13 @@
-"""The tracker's settings as frozen dataclasses: what both config readers produce.
+"""The tracker's settings as frozen dataclasses: the algorithm's parameters, which both config
+readers (tracker/config/) produce.
 
 No tracker value has a default here: our config format requires every key, and pysot's reader
-fills absent keys with pysot's own defaults (tracker/pysot_config.py). A SiamMargin feature is
+fills absent keys with pysot's own defaults (tracker/config/pysot_format.py). A SiamMargin feature is
 off unless a config turns it on; an off feature carries no parameters (None).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from .config_validation import fail
 
 CROP_ROUNDINGS = ("half_up", "half_even")
 ANCHORS_PER_POSITION = 5  # every implemented network's RPN heads predict 5 anchors per position
@@ -75,25 +74,3 @@ class TrackerSettings:
         if self.adaptive_search.enabled:
             return (self.instance_size, self.adaptive_search.large_instance_size)
         return (self.instance_size,)
-
-
-@dataclass(frozen=True)
-class Config:
-    architecture: str                  # a model of tracker/models.py
-    tracker: TrackerSettings
-    source: str = ""                   # file it was read from, for messages
-
-
-def check_consistency(settings: TrackerSettings, source: str) -> None:
-    """Checks across keys, after each key is valid on its own."""
-    if settings.instance_size < settings.exemplar_size:
-        raise fail(source, "tracker.instance_size",
-                   f"must be at least exemplar_size ({settings.exemplar_size}), got {settings.instance_size}")
-    large = settings.adaptive_search
-    if large.enabled and large.large_instance_size < settings.exemplar_size:
-        raise fail(source, "tracker.adaptive_search.large_instance_size",
-                   f"must be at least exemplar_size ({settings.exemplar_size})")
-    if settings.anchor.count != ANCHORS_PER_POSITION:
-        raise fail(source, "tracker.anchor",
-                   f"the networks predict {ANCHORS_PER_POSITION} anchors per position; "
-                   f"ratios × scales give {settings.anchor.count}")

@@ -6,7 +6,7 @@ import os
 import cv2
 import numpy as np
 
-from .errors import ImageError
+from ..errors import ImageError
 
 
 def as_bgr_uint8(image: np.ndarray, what: str = "image") -> np.ndarray:

@@ -15,8 +15,8 @@ import zipfile
 import torch
 from torch import nn
 
-from .errors import CheckpointError
-from .models import MODELS, build_network
+from ..errors import CheckpointError
+from .registry import MODELS, build_network
 
 OPTIONAL_SUFFIX = "num_batches_tracked"  # BN bookkeeping absent from PyTorch < 0.4 checkpoints
 SHOWN = 5                                 # how many keys an error message lists

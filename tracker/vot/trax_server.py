@@ -1,6 +1,6 @@
 """TraX server: lets the VOT toolkit drive a tracker.
 
-    python -m tracker.trax_server --config models/siammargin/config.yaml --weights-of siammargin
+    python -m tracker.vot.trax_server --config models/siammargin/config.yaml --weights-of siammargin
 
 The model is loaded and every input shape warmed up before the handshake, so the toolkit's
 per-frame clock never sees a first-use spike. One process serves every (re)initialisation of a
@@ -22,14 +22,14 @@ import signal
 import sys
 import time
 
-from .errors import TrackerError
-from .paths import WEIGHTS_ENV, repository_path, weights_of
+from ..errors import TrackerError
+from ..zoo.paths import WEIGHTS_ENV, repository_path, weights_of
 EXIT_SETUP_ERROR = 2   # could not load the tracker (before the handshake)
 EXIT_SESSION_ERROR = 3  # bad input during the session
 EXIT_INTERNAL_ERROR = 4  # the tracker failed during the session (CUDA out of memory, a bug, …)
 EXIT_SIGTERM = 128 + signal.SIGTERM
 
-log = logging.getLogger("tracker.trax_server")
+log = logging.getLogger("tracker.vot.trax_server")
 
 
 class LineEndingStream:
@@ -96,7 +96,7 @@ def serve(tracker) -> int:
     """The TraX loop: initialise / track / quit until the client says quit."""
     import trax
 
-    from .images import read_image
+    from ..core.images import read_image
 
     end_stderr_line()
     server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     started = time.perf_counter()
     try:
-        from . import load_tracker
+        from .. import load_tracker
 
         weights = repository_path(args.weights) if args.weights else weights_of(args.weights_of)
         tracker = load_tracker(repository_path(args.config), weights=weights, device=args.device,

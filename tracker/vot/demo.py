@@ -1,6 +1,6 @@
 """The demo: the whole VOT chain on generated data, offline, in a workspace of its own.
 
-    python -m tracker.demo [TRACKER_ID] [--workspace W] [--sequences N] [--frames N]
+    python -m tracker.vot.demo [TRACKER_ID] [--workspace W] [--sequences N] [--frames N]
 
 It never touches vot_workspace/ (where a user's own evaluations and `scripts/pack` live): it
 works in output/demo_workspace/, built from vot_workspace's stack and the repository's
@@ -18,9 +18,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import vot_workflow
-from .errors import CheckpointError
-from .paths import REPOSITORY, WEIGHTS_ENV, weights_of
+from . import workflow as vot_workflow
+from ..errors import CheckpointError
+from ..zoo.paths import REPOSITORY, WEIGHTS_ENV, weights_of
 
 DEMO_WORKSPACE = REPOSITORY / "output" / "demo_workspace"
 STANDIN_CACHE = REPOSITORY / "output" / "standin_weights"
@@ -53,7 +53,7 @@ def prepare_weights(models: list[str], folder: Path, standin_cache: Path,
                     calibration: Path) -> dict[str, Path | None]:
     """folder/<model>/model.pth for each model: a link to its real weights where they exist,
     else to stand-in weights (made once into standin_cache). Returns {model: real file or None}."""
-    from .standin_weights import WARNING, calibration_images, write_checkpoint
+    from ..zoo.standin_weights import WARNING, calibration_images, write_checkpoint
 
     root = os.environ.get(WEIGHTS_ENV)
     if root and not os.path.isdir(root):

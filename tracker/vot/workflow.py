@@ -1,9 +1,9 @@
 """The VOT workflow in one command each: evaluate, analysis (a table), report, pack.
 
-    python -m tracker.vot_workflow evaluate  [--workspace W] [--experiments baseline,realtime] TRACKER...
-    python -m tracker.vot_workflow analysis  [--workspace W] TRACKER...
-    python -m tracker.vot_workflow report    [--workspace W] TRACKER...
-    python -m tracker.vot_workflow pack      [--workspace W] TRACKER
+    python -m tracker.vot.workflow evaluate  [--workspace W] [--experiments baseline,realtime] TRACKER...
+    python -m tracker.vot.workflow analysis  [--workspace W] TRACKER...
+    python -m tracker.vot.workflow report    [--workspace W] TRACKER...
+    python -m tracker.vot.workflow pack      [--workspace W] TRACKER
 
 Each runs the pinned toolkit (`vot` beside this interpreter) on the workspace. The toolkit's
 analysis cache ignores result contents (a re-run under the same tracker id would show the old
@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .paths import REPOSITORY
+from ..zoo.paths import REPOSITORY
 
 DEFAULT_WORKSPACE = REPOSITORY / "vot_workspace"
 

@@ -6,7 +6,7 @@ annotated with polygons (8 numbers a line), the others with rectangles (x, y, w,
 datasets mix both. Everything is drawn from a seeded generator: the same arguments always write
 the same files.
 
-    python -m tracker.demo_data OUT_DIR [--sequences 3] [--frames 120]
+    python -m tracker.vot.demo_data OUT_DIR [--sequences 3] [--frames 120]
 """
 from __future__ import annotations
 
