@@ -18,7 +18,8 @@ def snapshot(folder: Path) -> dict:
 
 
 def test_demo_keeps_vot_workspace_and_uses_real_weights(tmp_path, monkeypatch):
-    from tracker.vot import demo, load_tracker
+    from tracker import load_tracker
+    from tracker.vot import demo
     from tracker.zoo.standin_weights import write_checkpoint
 
     # "Real" weights for the demo's model, where the TraX server looks for them.
