@@ -13,6 +13,7 @@ from typing import Any
 
 from ..core.settings import AdaptiveSearch, AnchorConfig, OnlineUpdate, SecondSearch, TrackerSettings
 from ..errors import ConfigError
+from ..zoo.pysot_network import with_defaults
 from ..zoo.registry import MODELS
 from .model_config import Config
 from .validation import check_consistency, fail, mapping, number, positive_list
@@ -31,16 +32,6 @@ TRACK_OTHER = {"LOST_INSTANCE_SIZE", "CONFIDENCE_LOW", "CONFIDENCE_HIGH", "MASK_
                "MASK_OUTPUT_SIZE"}
 ANCHOR_DEFAULTS = {"STRIDE": 8, "RATIOS": [0.33, 0.5, 1, 2, 3], "SCALES": [8]}
 
-# Constructor defaults pysot applies when a KWARGS key is absent.
-KWARG_DEFAULTS = {
-    "resnet50": {"used_layers": None},  # required by the constructor
-    "mobilenetv2": {"width_mult": 1.0, "used_layers": [3, 5, 7]},
-    "alexnetlegacy": {"width_mult": 1},
-    "AdjustAllLayer": {"center_size": 7},
-    "MultiRPN": {"weighted": False},
-    "DepthwiseRPN": {"anchor_num": 5, "in_channels": 256, "out_channels": 256},
-}
-
 
 def is_pysot_config(data: Any) -> bool:
     return isinstance(data, dict) and bool(set(data) & {"META_ARC", "BACKBONE", "TRACK", "RPN"})
@@ -53,8 +44,8 @@ def _typed(section: Any, source: str, key: str) -> tuple[str | None, dict]:
 
 
 def _normalise(kind: str | None, kwargs: dict) -> tuple[str | None, dict]:
-    full = dict(KWARG_DEFAULTS.get(kind, {}))
-    full.update(kwargs)
+    """A section with pysot's constructor defaults filled in and numbers as floats, to compare."""
+    kind, full = with_defaults((kind, kwargs))
     return kind, {k: _plain(v) for k, v in full.items()}
 
 
