@@ -1,14 +1,67 @@
-"""Each fact declared once: a pysot network's description is what builds it. Expected values here
-are written out by hand (pysot's own, from STVIR/pysot's constructors)."""
+"""Each fact declared once: a pysot network's description is what builds it, and each tracker
+parameter's bounds, pysot key and default and tuning range are declared beside it in the settings
+(tracker/core/settings.py); the readers and the tuner follow those declarations. Expected values
+here are written out by hand (pysot's own values from STVIR/pysot pysot/core/config.py)."""
 import pytest
 import yaml
 
+from conftest import REPO
 from tracker import ConfigError
 from tracker.config import load_config
+from tracker.config.pysot_format import ANCHOR_DEFAULTS, TRACK_DEFAULTS
+from tracker.evaluation.tune import SEARCH_SPACE
 from tracker.zoo import standin_weights
 from tracker.zoo.checkpoint import load_weights
 from tracker.zoo.pysot_network import PysotNetwork, with_defaults
 from tracker.zoo.registry import MODELS, Model, build_network
+
+MAIN = REPO / "models" / "siammargin" / "config.yaml"
+
+
+def error_of(tmp_path, data) -> str:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    return str(e.value)
+
+
+def test_the_tuning_space_is_the_declared_ranges_in_order():
+    assert SEARCH_SPACE == {
+        "tracker.penalty_k": (0.0, 0.6), "tracker.window_influence": (0.1, 0.7), "tracker.lr": (0.1, 0.8),
+        "tracker.online_update.update_rate": (0.0, 0.5),
+        "tracker.online_update.first_kernel_weight": (0.3, 0.9),
+        "tracker.second_search.score_threshold": (0.0, 0.5)}
+    assert list(SEARCH_SPACE)[:3] == ["tracker.penalty_k", "tracker.window_influence", "tracker.lr"]
+
+
+def test_pysots_defaults_are_pysots():
+    assert TRACK_DEFAULTS == {"TYPE": "SiamRPNTracker", "PENALTY_K": 0.04, "WINDOW_INFLUENCE": 0.44,
+                              "LR": 0.4, "EXEMPLAR_SIZE": 127, "INSTANCE_SIZE": 255, "BASE_SIZE": 8,
+                              "CONTEXT_AMOUNT": 0.5}
+    assert {k: list(v) for k, v in ANCHOR_DEFAULTS.items() if k != "STRIDE"} == {
+        "RATIOS": [0.33, 0.5, 1, 2, 3], "SCALES": [8]} and ANCHOR_DEFAULTS["STRIDE"] == 8
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("online_update.update_rate", 1.5, "must be in [0, 1]"),
+    ("online_update.first_kernel_weight", -0.1, "must be in [0, 1]"),
+    ("online_update.context", -1, "must be in [0, inf]"),
+    ("second_search.score_threshold", 2, "must be in [0, 1]"),
+    ("second_search.momentum", "fast", "expected a number"),
+    ("adaptive_search.large_instance_size", 351.5, "expected an integer"),
+    ("adaptive_search.large_instance_size", 0, "must be in [1, inf]"),
+    ("adaptive_search.area_ratio", 1.1, "must be in [0, 1]"),
+    ("adaptive_search.speed_threshold", -5, "must be in [0, inf]"),
+    ("anchor.stride", 0, "must be in [1, inf]"),
+    ("anchor.scales", [], "expected a non-empty list of numbers"),
+])
+def test_our_reader_checks_each_feature_parameter_as_declared(tmp_path, key, value, problem):
+    data = yaml.safe_load(MAIN.read_text())
+    section, name = key.split(".")
+    data["tracker"][section][name] = value
+    message = error_of(tmp_path, data)
+    assert f"tracker.{key}: {problem}" in message
 
 
 def test_pysot_defaults_fill_the_part_kwargs():

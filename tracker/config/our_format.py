@@ -5,52 +5,33 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from ..core.settings import (CROP_ROUNDINGS, AdaptiveSearch, AnchorConfig, OnlineUpdate, SecondSearch,
-                             TrackerSettings)
+from ..core.settings import CROP_ROUNDINGS, AnchorConfig, TrackerSettings
 from ..zoo.registry import MODELS, model_names
 from .model_config import Config
-from .validation import boolean, check_consistency, check_keys, fail, mapping, number, positive_list
-
-# (name, lower bound, upper bound, integer) of each numeric parameter.
-_TRACKER_NUMBERS = {
-    "penalty_k": (0, None, False), "window_influence": (0, 1, False), "lr": (0, 1, False),
-    "exemplar_size": (1, None, True), "instance_size": (1, None, True),
-    "base_size": (0, None, True), "context_amount": (0, None, False),
-}
-_FEATURE_NUMBERS = {
-    "online_update": {"update_rate": (0, 1, False), "first_kernel_weight": (0, 1, False),
-                      "context": (0, None, False)},
-    "second_search": {"score_threshold": (0, 1, False), "momentum": (None, None, False)},
-    "adaptive_search": {"large_instance_size": (1, None, True), "area_ratio": (0, 1, False),
-                        "speed_threshold": (0, None, False)},
-}
-_FEATURE_TYPES = {"online_update": OnlineUpdate, "second_search": SecondSearch,
-                  "adaptive_search": AdaptiveSearch}
+from .parameters import features, parameters, read_parameters
+from .validation import boolean, check_consistency, check_keys, fail, mapping
 
 
-def _feature(raw: Any, name: str, source: str):
+def _feature(raw: Any, name: str, feature_type: type, source: str):
     key = f"tracker.{name}"
     section = mapping(raw, source, key)
-    params = _FEATURE_NUMBERS[name]
+    params = parameters(feature_type)
     enabled = boolean(section.get("enabled"), source, f"{key}.enabled") if "enabled" in section else None
     if enabled is None:
         raise fail(source, f"{key}.enabled", "required key is missing")
     # Parameters are required when the feature is on, so that no default acts silently.
     check_keys(section, {"enabled", *params}, {"enabled", *params} if enabled else {"enabled"},
                source, key)
-    values = {p: number(section[p], source, f"{key}.{p}", lo, hi, integer)
-              for p, (lo, hi, integer) in params.items() if p in section}
+    values = read_parameters(feature_type, section, source, key)
     # An off feature's parameters are checked above but not kept: they would do nothing.
-    return _FEATURE_TYPES[name](enabled=True, **values) if enabled else _FEATURE_TYPES[name]()
+    return feature_type(enabled=True, **values) if enabled else feature_type()
 
 
 def _anchor(raw: Any, source: str) -> AnchorConfig:
     section = mapping(raw, source, "tracker.anchor")
-    check_keys(section, {"stride", "ratios", "scales"}, {"stride", "ratios", "scales"}, source,
-               "tracker.anchor")
-    return AnchorConfig(stride=number(section["stride"], source, "tracker.anchor.stride", 1, None, True),
-                        ratios=positive_list(section["ratios"], source, "tracker.anchor.ratios"),
-                        scales=positive_list(section["scales"], source, "tracker.anchor.scales"))
+    names = set(parameters(AnchorConfig))
+    check_keys(section, names, names, source, "tracker.anchor")
+    return AnchorConfig(**read_parameters(AnchorConfig, section, source, "tracker.anchor"))
 
 
 def parse_config(data: Any, source: str = "<memory>") -> Config:
@@ -62,17 +43,16 @@ def parse_config(data: Any, source: str = "<memory>") -> Config:
         raise fail(source, "architecture",
                    f"unknown architecture {architecture!r}; known: {', '.join(model_names())}")
     raw = mapping(data["tracker"], source, "tracker")
-    required = {*_TRACKER_NUMBERS, "crop_rounding", "anchor", *_FEATURE_TYPES}
+    required = {f.name for f in fields(TrackerSettings)}
     check_keys(raw, required, required, source, "tracker")
-    values: dict[str, Any] = {name: number(raw[name], source, f"tracker.{name}", lo, hi, integer)
-                              for name, (lo, hi, integer) in _TRACKER_NUMBERS.items()}
+    values = read_parameters(TrackerSettings, raw, source, "tracker")
     if raw["crop_rounding"] not in CROP_ROUNDINGS:
         raise fail(source, "tracker.crop_rounding",
                    f"expected one of {', '.join(CROP_ROUNDINGS)}, got {raw['crop_rounding']!r}")
     values["crop_rounding"] = raw["crop_rounding"]
     values["anchor"] = _anchor(raw["anchor"], source)
-    for name in _FEATURE_TYPES:
-        values[name] = _feature(raw[name], name, source)
+    for name, feature_type in features().items():
+        values[name] = _feature(raw[name], name, feature_type, source)
     settings = TrackerSettings(**values)
     check_consistency(settings, source)
     return Config(architecture=architecture, tracker=settings, source=source)

@@ -11,26 +11,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.settings import AdaptiveSearch, AnchorConfig, OnlineUpdate, SecondSearch, TrackerSettings
+from ..core.settings import AnchorConfig, TrackerSettings
 from ..errors import ConfigError
 from ..zoo.pysot_network import with_defaults
 from ..zoo.registry import MODELS
 from .model_config import Config
-from .validation import check_consistency, fail, mapping, number, positive_list
+from .parameters import features, parameters, pysot_defaults, pysot_key, read_parameter
+from .validation import check_consistency, fail, mapping
 
 # Sections of pysot's config; TRAIN and DATASET only matter for training and are ignored.
 SECTIONS = {"META_ARC", "CUDA", "TRAIN", "DATASET", "BACKBONE", "ADJUST", "RPN", "MASK", "REFINE",
             "ANCHOR", "TRACK"}
 IGNORED = {"CUDA", "TRAIN", "DATASET"}
 
-# pysot's defaults (pysot/core/config.py) for the TRACK and ANCHOR keys a SiamRPNTracker reads:
-# the only defaults for tracker values in this package.
-TRACK_DEFAULTS = {"TYPE": "SiamRPNTracker", "PENALTY_K": 0.04, "WINDOW_INFLUENCE": 0.44, "LR": 0.4,
-                  "EXEMPLAR_SIZE": 127, "INSTANCE_SIZE": 255, "BASE_SIZE": 8, "CONTEXT_AMOUNT": 0.5}
+# pysot's defaults (pysot/core/config.py) for the TRACK and ANCHOR keys a SiamRPNTracker reads,
+# as the settings declare them (tracker/core/settings.py): the only defaults for tracker values.
+TRACK_DEFAULTS = {"TYPE": "SiamRPNTracker", **pysot_defaults(TrackerSettings)}
 # Keys pysot defines for other trackers (long-term, mask); harmless for SiamRPNTracker.
 TRACK_OTHER = {"LOST_INSTANCE_SIZE", "CONFIDENCE_LOW", "CONFIDENCE_HIGH", "MASK_THERSHOLD",
                "MASK_OUTPUT_SIZE"}
-ANCHOR_DEFAULTS = {"STRIDE": 8, "RATIOS": [0.33, 0.5, 1, 2, 3], "SCALES": [8]}
+ANCHOR_DEFAULTS = pysot_defaults(AnchorConfig)
 
 
 def is_pysot_config(data: Any) -> bool:
@@ -83,6 +83,12 @@ def _network_of(data: dict, source: str) -> str:
         f"supported pysot networks: {', '.join(described)}")
 
 
+def _read_pysot(settings_type: type, section: dict, source: str) -> dict:
+    """The parameters of `settings_type` from their pysot keys in `section` (defaults filled in)."""
+    return {name: read_parameter(section[pysot_key(declared)], declared, source, declared.pysot[0])
+            for name, declared in parameters(settings_type).items() if declared.pysot}
+
+
 def parse_pysot_config(data: dict, source: str) -> Config:
     unknown = sorted(set(data) - SECTIONS)
     if unknown:
@@ -107,25 +113,16 @@ def parse_pysot_config(data: dict, source: str) -> Config:
     unknown = sorted(set(anchor) - {*ANCHOR_DEFAULTS, "ANCHOR_NUM"})
     if unknown:
         raise fail(source, f"ANCHOR.{unknown[0]}", "unknown key in pysot's ANCHOR section")
-    anchor = {**ANCHOR_DEFAULTS, **anchor}
-    anchors = AnchorConfig(stride=number(anchor["STRIDE"], source, "ANCHOR.STRIDE", 1, None, True),
-                           ratios=positive_list(anchor["RATIOS"], source, "ANCHOR.RATIOS"),
-                           scales=positive_list(anchor["SCALES"], source, "ANCHOR.SCALES"))
+    anchors = AnchorConfig(**_read_pysot(AnchorConfig, {**ANCHOR_DEFAULTS, **anchor}, source))
     if "ANCHOR_NUM" in anchor and anchor["ANCHOR_NUM"] != anchors.count:
         raise fail(source, "ANCHOR.ANCHOR_NUM",
                     f"is {anchor['ANCHOR_NUM']} but RATIOS × SCALES give {anchors.count} anchors")
 
     settings = TrackerSettings(
-        penalty_k=number(track["PENALTY_K"], source, "TRACK.PENALTY_K", 0),
-        window_influence=number(track["WINDOW_INFLUENCE"], source, "TRACK.WINDOW_INFLUENCE", 0, 1),
-        lr=number(track["LR"], source, "TRACK.LR", 0, 1),
-        exemplar_size=number(track["EXEMPLAR_SIZE"], source, "TRACK.EXEMPLAR_SIZE", 1, None, True),
-        instance_size=number(track["INSTANCE_SIZE"], source, "TRACK.INSTANCE_SIZE", 1, None, True),
-        base_size=number(track["BASE_SIZE"], source, "TRACK.BASE_SIZE", 0, None, True),
-        context_amount=number(track["CONTEXT_AMOUNT"], source, "TRACK.CONTEXT_AMOUNT", 0),
+        **_read_pysot(TrackerSettings, track, source),
         crop_rounding="half_up",  # pysot rounds crop corners with floor(x + 0.5)
         anchor=anchors,
-        online_update=OnlineUpdate(), second_search=SecondSearch(), adaptive_search=AdaptiveSearch(),
+        **{name: feature_type() for name, feature_type in features().items()},  # pysot has none
     )
     check_consistency(settings, source)
     return Config(architecture=architecture, tracker=settings, source=source)

@@ -22,20 +22,15 @@ import numpy as np
 from ..datasets import READERS, Sequence, load_dataset
 from ..errors import TrackerError
 from ..config.overrides import load_with_overrides, write_effective_config
+from ..config.parameters import tuning_space
 from .metrics import sequence_curves, summarise
 from .registry import add_tracker_arguments, tracker_source
 from .results import read_result_boxes
 from .runner import Job, run_all
 
-# name: (low, high) of each searchable parameter (our config keys, see models/*/config.yaml).
-SEARCH_SPACE = {
-    "tracker.penalty_k": (0.0, 0.6),
-    "tracker.window_influence": (0.1, 0.7),
-    "tracker.lr": (0.1, 0.8),
-    "tracker.online_update.update_rate": (0.0, 0.5),
-    "tracker.online_update.first_kernel_weight": (0.3, 0.9),
-    "tracker.second_search.score_threshold": (0.0, 0.5),
-}
+# name: (low, high) of each searchable parameter (our config keys, see models/*/config.yaml), as
+# the settings declare them (the `tuning` of their Parameter in tracker/core/settings.py).
+SEARCH_SPACE = tuning_space()
 
 
 def split(sequences: list[Sequence], holdout: float, seed: int) -> tuple[list[Sequence], list[Sequence]]:
