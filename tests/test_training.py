@@ -15,7 +15,7 @@ from tracker import ConfigError, load_tracker
 from tracker.core.geometry import make_anchors
 from tracker.zoo.registry import build_network
 from tracker.training.losses import classification_loss, logit_margins, ranking_loss, total_loss
-from tracker.training.model import batched_correlation, forward_pairs, to_tensor
+from tracker.training.model import forward_pairs, to_tensor
 from tracker.training.pairs import make_pair
 from tracker.training.settings import load_training_settings, parse_training_settings, settings_to_dict
 from tracker.training.targets import anchor_targets, center_iou
@@ -105,7 +105,7 @@ def test_batched_correlation_equals_one_pair_at_a_time():
     from tracker.nets.layers import channel_correlation
     torch.manual_seed(2)
     search, kernel = torch.randn(3, 4, 9, 9), torch.randn(3, 8, 3, 3)
-    batched = batched_correlation(search, kernel)
+    batched = channel_correlation(search, kernel)
     for b in range(3):
         torch.testing.assert_close(batched[b:b + 1], channel_correlation(search[b:b + 1], kernel[b:b + 1]))
 

@@ -4,6 +4,7 @@ Every correlation head exposes the same two steps, so kernels can be computed on
 (and replaced by the online update) instead of every frame:
     kernel = head.make_kernel(template_features)
     output = head(kernel, search_features)
+Both take a batch of pairs: the tracker runs one, training many (tracker/training/model.py).
 """
 from __future__ import annotations
 
@@ -47,7 +48,31 @@ def _head(hidden_in: int, hidden: int, out_channels: int) -> nn.Sequential:
         nn.ReLU(inplace=True), nn.Conv2d(hidden, out_channels, kernel_size=1))
 
 
-class DepthwiseXCorr(nn.Module):
+class CorrelationHead(nn.Module):
+    """A correlation head: `conv_kernel` makes the kernel from template features (once per
+    template), `conv_search` adapts the search features, `correlation` correlates the two channel
+    by channel, and `head` turns the correlation map into the output. Subclasses make the three
+    modules; every step works on a batch of pairs (B templates' kernels, B searches)."""
+
+    def __init__(self):
+        super().__init__()
+        # The fast path swaps in channel_correlation_split where it is faster (nets/fusion.py).
+        self.correlation = channel_correlation
+
+    def make_kernel(self, template_features: torch.Tensor) -> torch.Tensor:
+        return self.conv_kernel(template_features)
+
+    def forward_with_correlation(self, kernel: torch.Tensor,
+                                 search_features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The output and the correlation map it is computed from (training's ranking loss reads it)."""
+        correlation = self.correlation(self.conv_search(search_features), kernel)
+        return self.head(correlation), correlation
+
+    def forward(self, kernel: torch.Tensor, search_features: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_correlation(kernel, search_features)[0]
+
+
+class DepthwiseXCorr(CorrelationHead):
     """pysot's depthwise correlation head (also SiamMargin's loc head)."""
 
     def __init__(self, in_channels: int, hidden: int, out_channels: int):
@@ -56,14 +81,8 @@ class DepthwiseXCorr(nn.Module):
         self.conv_search = conv_bn(in_channels, hidden, 3, relu=nn.ReLU(inplace=True))
         self.head = _head(hidden, hidden, out_channels)
 
-    def make_kernel(self, template_features: torch.Tensor) -> torch.Tensor:
-        return self.conv_kernel(template_features)
 
-    def forward(self, kernel: torch.Tensor, search_features: torch.Tensor) -> torch.Tensor:
-        return self.head(channel_correlation(self.conv_search(search_features), kernel))
-
-
-class MarginClsHead(nn.Module):
+class MarginClsHead(CorrelationHead):
     """SiamMargin's cls head: a plain 3×3 conv makes a 2×-wide kernel (512 channels), so that each
     search channel meets two kernel channels; no BN or ReLU before the correlation."""
 
@@ -72,14 +91,6 @@ class MarginClsHead(nn.Module):
         self.conv_kernel = nn.Sequential(nn.Conv2d(in_channels, 2 * hidden, 3, bias=False))
         self.conv_search = nn.Sequential(nn.Conv2d(in_channels, hidden, 3, bias=False))
         self.head = _head(2 * hidden, hidden, out_channels)
-        # The fast path swaps in channel_correlation_split (same sums, faster on oneDNN).
-        self.correlation = channel_correlation
-
-    def make_kernel(self, template_features: torch.Tensor) -> torch.Tensor:
-        return self.conv_kernel(template_features)
-
-    def forward(self, kernel: torch.Tensor, search_features: torch.Tensor) -> torch.Tensor:
-        return self.head(self.correlation(self.conv_search(search_features), kernel))
 
 
 class DepthwiseRPN(nn.Module):

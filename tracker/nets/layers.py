@@ -20,14 +20,22 @@ def conv_bn(in_channels: int, out_channels: int, kernel_size: int, *, stride: in
 
 
 def channel_correlation(search: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """Correlates each search channel with its own kernel channel(s).
+    """Correlates each search channel with its own kernel channel(s), pair by pair.
 
-    search: (1, C, H, W); kernel: (1, k·C, h, w). Output channel o uses search channel o // k
-    (k = 1: pysot's depthwise xcorr; k = 2: SiamMargin's cls head with its 512-channel kernel).
+    search: (B, C, H, W); kernel: (B, k·C, h, w), pair b's kernel in row b. Output channel o of
+    pair b uses search channel o // k of pair b (k = 1: pysot's depthwise xcorr; k = 2:
+    SiamMargin's cls head with its 512-channel kernel). The tracker runs B = 1, training B pairs.
     """
-    channels = search.size(1)
+    batch = search.size(0)
     weight = kernel.reshape(-1, 1, kernel.size(2), kernel.size(3))
-    return F.conv2d(search, weight, groups=channels)
+    out = F.conv2d(_pairs_as_one_image(search), weight, groups=batch * search.size(1))
+    return out.reshape(batch, kernel.size(1), out.size(2), out.size(3))
+
+
+def _pairs_as_one_image(search: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) → (1, B·C, H, W): every pair's channels side by side, so that one grouped
+    convolution correlates each with its own kernel channel(s) (a no-op for B = 1)."""
+    return search.reshape(1, -1, search.size(2), search.size(3))
 
 
 def center_crop(features: torch.Tensor, size: int) -> torch.Tensor:
@@ -40,11 +48,12 @@ def channel_correlation_split(search: torch.Tensor, kernel: torch.Tensor) -> tor
     """channel_correlation computed as k plain depthwise correlations, interleaved back: the same
     sums, but oneDNN runs a channel multiplier of 2 (SiamMargin's cls head) ~8× slower than two
     multipliers of 1. The fast path uses it."""
-    channels = search.size(1)
+    batch, channels = search.size(0), search.size(1)
     multiplier = kernel.size(1) // channels
     if multiplier == 1:
         return channel_correlation(search, kernel)
-    weight = kernel.reshape(channels, multiplier, 1, kernel.size(2), kernel.size(3))
-    parts = [F.conv2d(search, weight[:, j], groups=channels) for j in range(multiplier)]
-    stacked = torch.stack(parts, dim=2)  # (1, C, k, H, W): output channel c·k + j
-    return stacked.reshape(1, channels * multiplier, stacked.size(3), stacked.size(4))
+    weight = kernel.reshape(batch * channels, multiplier, 1, kernel.size(2), kernel.size(3))
+    image = _pairs_as_one_image(search)
+    parts = [F.conv2d(image, weight[:, j], groups=batch * channels) for j in range(multiplier)]
+    stacked = torch.stack(parts, dim=2)  # (1, B·C, k, H, W): output channel c·k + j of each pair
+    return stacked.reshape(batch, channels * multiplier, stacked.size(3), stacked.size(4))
