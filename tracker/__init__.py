@@ -1,7 +1,8 @@
 """SiamMargin and SiamRPN++ trackers. The public entry point is `load_tracker`.
 
     from tracker import load_tracker
-    t = load_tracker("models/siammargin/config.yaml", weights="models/siammargin/model.pth")
+    t = load_tracker("siammargin_tiny")  # a registered model by name: its config and its own weights
+    t = load_tracker("models/siammargin/config.yaml", weights="models/siammargin/model.pth")  # or files
     t.init(image, region)    # image: H×W×3 uint8 BGR; region: (x, y, w, h) or polygon x0, y0, x1, y1, …
     r = t.track(image)       # r.bbox: (x, y, w, h) floats, 0-based; r.score: float
 """
@@ -13,6 +14,7 @@ import os
 import torch
 
 from .zoo.checkpoint import load_weights
+from .zoo.paths import model_files
 from .config import Config, load_config
 from .errors import CheckpointError, ConfigError, DeviceError, ImageError, RegionError, TrackerError
 from .zoo.registry import build_network
@@ -42,9 +44,19 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return resolved
 
 
-def load_tracker(config_path: str | os.PathLike, weights: str | os.PathLike, device: str = "cpu",
-                 exact: bool = False, warm_up: bool | None = None) -> SiameseTracker:
-    """Builds a tracker from a config (ours or pysot's config.yaml) and a checkpoint.
+def load_tracker(model_or_config: str | os.PathLike, weights: str | os.PathLike | None = None,
+                 device: str = "cpu", exact: bool = False, warm_up: bool | None = None) -> SiameseTracker:
+    """Builds a tracker from a config and a checkpoint.
+
+    model_or_config: a registered model's name (tracker.zoo.registry; e.g. "siammargin_tiny"),
+    meaning the config it ships with (models/<name>/config.yaml), or the path of a config file
+    (ours or pysot's config.yaml).
+    weights: a checkpoint file; needed with a config file. For a model name it defaults to the
+    model's own weights (tracker.zoo.paths.weights_of): our committed ones (siammargin_tiny) ship
+    with the package; a published model's downloaded ones are $SIAMMARGIN_WEIGHTS/<name>/model.pth
+    when that variable is set, else models/<name>/model.pth in a source checkout, or, installed,
+    ~/.cache/siammargin/weights/<name>/model.pth ($XDG_CACHE_HOME/siammargin/weights/…). Missing
+    weights raise CheckpointError saying how to download them.
 
     exact=True keeps the published code's arithmetic (separate BatchNorm layers, NCHW memory);
     the default folds BatchNorm into the convolutions, uses channels-last memory, fuses each
@@ -57,10 +69,11 @@ def load_tracker(config_path: str | os.PathLike, weights: str | os.PathLike, dev
     is not warmed up never captures on a live frame: it runs without graphs (slower, and its
     first frames pay for cuDNN's autotuning) until `warm_up()` is called.
     """
-    config = load_config(config_path)
+    config_file, weights_file = model_files(model_or_config, weights)
+    config = load_config(config_file)
     torch_device = resolve_device(device)
     network = build_network(config.architecture)
-    load_weights(network, weights, config.architecture)
+    load_weights(network, weights_file, config.architecture)
     runner = NetworkRunner(network, torch_device, exact, config.tracker.instance_sizes())
     tracker = SiameseTracker(runner, config.tracker)
     if torch_device.type == "cuda" if warm_up is None else warm_up:

@@ -13,7 +13,7 @@ from .. import resolve_device
 from ..config import load_config
 from ..errors import CheckpointError
 from ..zoo.registry import model_names
-from ..zoo.paths import MODELS_FOLDER, REPOSITORY, weights_of
+from ..zoo.paths import MODELS_FOLDER, REPOSITORY, require_checkout, weights_of
 from ..zoo.standin_weights import write_checkpoint
 from . import __doc__ as DESCRIPTION
 from .first_use import first_use
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPOSITORY / "output" / "bench")
     parser.add_argument("--no-trax", action="store_true", help="skip the TraX measurements")
     args = parser.parse_args(argv)
+    require_checkout("the benchmark (scripts/bench)")
     if args.frames < 4:
         parser.error("--frames must be at least 4")
     device = resolve_device(args.device)

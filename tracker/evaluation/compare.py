@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import load_dataset
-from ..zoo.paths import REPOSITORY
+from ..zoo.paths import REPOSITORY, require_checkout
 from .metrics import SUCCESS_THRESHOLDS, overlaps, success_auc, success_curve
 from .ope import run_ope
 
@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="interpreter with opencv-contrib-python (scripts/compare_opencv makes it)")
     parser.add_argument("--out", type=Path, default=REPOSITORY / "output" / "compare")
     args = parser.parse_args(argv)
+    require_checkout("compare_opencv")
 
     sequences = load_dataset(args.dataset, args.format)
     wanted = None

@@ -8,7 +8,7 @@ import configparser
 import re
 from pathlib import Path
 
-from ..zoo.paths import REPOSITORY, repository_path, weights_of
+from ..zoo.paths import REPOSITORY, repository_path, require_checkout, weights_of
 from ..vot.trax_server import parse_args
 
 REGISTRY = REPOSITORY / "trackers.ini"
@@ -41,6 +41,7 @@ def tracker_source(args) -> tuple[str, str, str]:
     """(config, weights, device) from a script's --tracker ID (trackers.ini; an explicit --weights
     wins over the entry's) or --config C --weights W (CPU)."""
     if args.tracker:
+        require_checkout("--tracker ID (an entry of trackers.ini)")
         config, weights, device = tracker_arguments(args.tracker)
         return config, args.weights or weights, device
     if not args.weights:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from ..zoo.paths import REPOSITORY
+from ..zoo.paths import REPOSITORY, require_checkout
 from ..vot.workflow import analysis, evaluate
 from .settings import load_training_settings
 
@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-config", type=Path, default=REPOSITORY / "models" / "siammargin_tiny" / "train.yaml")
     parser.add_argument("--out", type=Path, default=REPOSITORY / "output" / "ablation")
     args = parser.parse_args(argv)
+    require_checkout("the ablation (scripts/ablation)")
     names = list(load_training_settings(args.train_config).data.held_out)
     workspace = make_workspace(args.out.resolve() / "workspace", args.data, names)
     evaluate(workspace, ROWS, "baseline,realtime")

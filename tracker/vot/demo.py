@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import workflow as vot_workflow
 from ..errors import CheckpointError
-from ..zoo.paths import REPOSITORY, WEIGHTS_ENV, weights_of
+from ..zoo.paths import REPOSITORY, WEIGHTS_ENV, require_checkout, weights_of
 
 DEMO_WORKSPACE = REPOSITORY / "output" / "demo_workspace"
 STANDIN_CACHE = REPOSITORY / "output" / "standin_weights"
@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequences", type=int, default=int(os.environ.get("DEMO_SEQUENCES", 3)))
     parser.add_argument("--frames", type=int, default=int(os.environ.get("DEMO_FRAMES", 80)))
     args = parser.parse_args(argv)
+    require_checkout("the demo (scripts/demo)")
     run(args.tracker, args.workspace, args.sequences, args.frames)
     return 0
 

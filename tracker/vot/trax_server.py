@@ -1,6 +1,7 @@
 """TraX server: lets the VOT toolkit drive a tracker.
 
     python -m tracker.vot.trax_server --config models/siammargin/config.yaml --weights-of siammargin
+    siammargin-trax --model siammargin_tiny     # a registered model: its shipped config, its own weights
 
 The model is loaded and every input shape warmed up before the handshake, so the toolkit's
 per-frame clock never sees a first-use spike. One process serves every (re)initialisation of a
@@ -23,7 +24,8 @@ import sys
 import time
 
 from ..errors import TrackerError
-from ..zoo.paths import WEIGHTS_ENV, repository_path, weights_of
+from ..zoo.paths import WEIGHTS_ENV, model_files, repository_path, weights_of
+from ..zoo.registry import model_names
 EXIT_SETUP_ERROR = 2   # could not load the tracker (before the handshake)
 EXIT_SESSION_ERROR = 3  # bad input during the session
 EXIT_INTERNAL_ERROR = 4  # the tracker failed during the session (CUDA out of memory, a bug, …)
@@ -63,22 +65,30 @@ def end_stderr_line() -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="siammargin-trax", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", required=True,
-                        help="tracker config (ours or pysot's config.yaml); relative paths may be "
-                             "relative to the repository root")
-    weights = parser.add_mutually_exclusive_group(required=True)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--config", help="tracker config (ours or pysot's config.yaml); relative paths "
+                                        "may be relative to the repository root; needs weights")
+    which.add_argument("--model", choices=model_names(), metavar="MODEL",
+                       help=f"a registered model ({', '.join(model_names())}): the config it ships "
+                            "with and, without --weights or --weights-of, its own weights")
+    weights = parser.add_mutually_exclusive_group()
     weights.add_argument("--weights", help="checkpoint file (relative paths may be relative to the "
                                            "repository root, e.g. models/siammargin_tiny/model.pth)")
     weights.add_argument("--weights-of", metavar="MODEL",
-                         help=f"use the checkpoint of model folder MODEL (${WEIGHTS_ENV}/MODEL/model.pth "
-                              "or models/MODEL/model.pth)")
+                         help=f"use model MODEL's own checkpoint: the committed one of a model whose "
+                              f"weights ship with the project, else ${WEIGHTS_ENV}/MODEL/model.pth, or "
+                              "without that variable models/MODEL/model.pth (installed: "
+                              "~/.cache/siammargin/weights/MODEL/model.pth)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
     parser.add_argument("--exact", action="store_true",
                         help="the published code's arithmetic (slower; for equivalence checks)")
     parser.add_argument("--log-file", help="also log to this file")
     parser.add_argument("--log-level", default="info", choices=["info", "debug"],
                         help="debug also logs each request's handling time (decode + tracker step)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.config and not (args.weights or args.weights_of):
+        parser.error("--config needs --weights or --weights-of (or use --model NAME)")
+    return args
 
 
 def region_values(region) -> list[float]:
@@ -185,16 +195,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from .. import load_tracker
 
-        weights = repository_path(args.weights) if args.weights else weights_of(args.weights_of)
-        tracker = load_tracker(repository_path(args.config), weights=weights, device=args.device,
-                               exact=args.exact, warm_up=True)
+        weights = (repository_path(args.weights) if args.weights else
+                   weights_of(args.weights_of) if args.weights_of else None)
+        config, weights = model_files(args.model or repository_path(args.config), weights)
+        tracker = load_tracker(config, weights=weights, device=args.device, exact=args.exact, warm_up=True)
     except Exception as error:  # bad weights/config/device, or a failure while warming up
         reason = describe(error)
         log.error("%s", reason)
         log.debug("traceback of the error above", exc_info=True)
         report_setup_error(reason)
         return EXIT_SETUP_ERROR
-    log.info("loaded %s with %s on %s in %.2f s", args.config, weights, args.device,
+    log.info("loaded %s with %s on %s in %.2f s", config, weights, args.device,
              time.perf_counter() - started)
     return serve(tracker)
 

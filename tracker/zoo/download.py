@@ -1,4 +1,6 @@
-"""Downloads the published checkpoints into models/<model>/model.pth (or $SIAMMARGIN_WEIGHTS).
+"""Downloads the published checkpoints into the weights folder (tracker.zoo.paths.weights_folder:
+$SIAMMARGIN_WEIGHTS/<model>/model.pth, else models/<model>/model.pth in a checkout, or
+~/.cache/siammargin/weights/<model>/model.pth for an installed package).
 
     python -m tracker.zoo.download [MODEL ...]
 
