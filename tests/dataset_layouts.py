@@ -48,7 +48,7 @@ def vot_layout(root: Path, names=("bike1", "crossing"), frames: int | dict = 12)
 
 def otb_layout(root: Path, frames: int = 10) -> Path:
     """Crossing (plain), BlurCar3 (annotated from image 3), Tiger1 (first 5 frames omitted),
-    Jogging (two targets)."""
+    Jogging (two targets), Human4 (one target, numbered 2: groundtruth_rect.2.txt)."""
     images, boxes = source("crossing", frames + 5)
     link(images[:frames], root / "Crossing" / "img", "%04d.jpg")
     write_boxes(root / "Crossing" / "groundtruth_rect.txt", boxes[:frames], "\t")
@@ -59,6 +59,8 @@ def otb_layout(root: Path, frames: int = 10) -> Path:
     link(images[:frames], root / "Jogging" / "img", "%04d.jpg")
     write_boxes(root / "Jogging" / "groundtruth_rect.1.txt", boxes[:frames])
     write_boxes(root / "Jogging" / "groundtruth_rect.2.txt", boxes[:frames] + 1)
+    link(images[:frames], root / "Human4" / "img", "%04d.jpg")
+    write_boxes(root / "Human4" / "groundtruth_rect.2.txt", boxes[:frames] + 2)
     return root
 
 

@@ -26,7 +26,7 @@ def test_vot(tmp_path):
 
 def test_otb_frame_ranges_and_two_targets(tmp_path):
     sequences = by_name(load_dataset(otb_layout(tmp_path / "otb"), "otb"))
-    assert sorted(sequences) == ["BlurCar3", "Crossing", "Jogging-1", "Jogging-2", "Tiger1"]
+    assert sorted(sequences) == ["BlurCar3", "Crossing", "Human4", "Jogging-1", "Jogging-2", "Tiger1"]
     images, boxes = source("crossing", 15)
     crossing = sequences["Crossing"]
     assert len(crossing) == 10 and crossing.frames[0].endswith("Crossing/img/0001.jpg")
@@ -38,6 +38,10 @@ def test_otb_frame_ranges_and_two_targets(tmp_path):
     assert len(tiger) == 10 and tiger.frames[0].endswith("Tiger1/img/0006.jpg")
     np.testing.assert_array_equal(tiger.boxes()[0], boxes[5])
     np.testing.assert_array_equal(sequences["Jogging-2"].boxes(), boxes[:10] + 1)
+    # The names pysot and pytracking give their results files (eval_results finds them by these).
+    assert sequences["Jogging-2"].aliases == ("Jogging_2",)
+    assert sequences["Human4"].aliases == ("Human4-2", "Human4_2")
+    np.testing.assert_array_equal(sequences["Human4"].boxes(), boxes[:10] + 2)
 
 
 def test_uav123_subsequences_nan_and_attributes(tmp_path):

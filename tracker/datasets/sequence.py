@@ -23,7 +23,9 @@ class Sequence:
     annotated (GOT-10k test gives only the first frame). attributes: per-frame flags (one int
     array per name, as long as the sequence), e.g. LaSOT's full_occlusion. sequence_attributes:
     names of the whole-sequence attributes it has (UAV123's att files). layout: the dataset format
-    it was read from (results are written in that format's conventions).
+    it was read from (results are written in that format's conventions). aliases: the names other
+    toolkits give this sequence's results files (pysot's `Human4-2`, pytracking's `Jogging_1`,
+    `uav_bike1`), so that their published raw results are found.
     """
     name: str
     frames: list[str]
@@ -31,6 +33,7 @@ class Sequence:
     attributes: dict[str, np.ndarray] = field(default_factory=dict)
     sequence_attributes: tuple[str, ...] = ()
     layout: str = "vot"
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self):
         if len(self.frames) != len(self.groundtruth):

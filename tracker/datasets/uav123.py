@@ -4,6 +4,7 @@
 
 Sub-sequences `<folder>_<k>` (bird1_2, car6_4, …) are annotated ranges of one long video; their
 first frame (UAV123's configSeqs.m) is in UAV123_FIRST_FRAME; every other sequence starts at 1.
+pytracking names its raw results `uav_<seq>` (its UAV dataset's sequence names): an alias.
 """
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def read_uav123(root: str | os.PathLike) -> list[Sequence]:
                 raise ValueError(f"{flags}: {values.size} flags; expected {len(UAV123_ATTRIBUTES)}")
             has = tuple(a for a, v in zip(UAV123_ATTRIBUTES, values) if v)
         sequences.append(Sequence(name, images[first:first + len(boxes)], list(boxes),
-                                  sequence_attributes=has, layout="uav123"))
+                                  sequence_attributes=has, layout="uav123", aliases=(f"uav_{name}",)))
     if not sequences:
         raise ValueError(f"{annotations}: no annotation files")
     return sequences

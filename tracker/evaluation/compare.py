@@ -1,6 +1,7 @@
 """Ours against OpenCV's trackers, side by side, one-pass evaluation (initialised on frame 1, never
-re-initialised) on the same real sequences: success AUC (OTB's 21 thresholds) per sequence and
-overall (the mean over sequences, as the OTB toolkit and pysot average), and time per frame.
+re-initialised) on the same real sequences: success AUC (OTB's 21 thresholds; frame 1, the given
+box, scored as the OTB toolkit scores it: metrics.py, RULES) per sequence and overall (the mean
+over sequences, as the OTB toolkit and pysot average), and time per frame.
 
     scripts/compare_opencv --dataset ../shared/data/sequences \
         --held-out-of models/siammargin_tiny/train.yaml --opencv CSRT,KCF,MIL --out output/compare
@@ -20,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import load_dataset
+from ..errors import TrackerError
 from ..zoo.paths import REPOSITORY, require_checkout
-from .metrics import SUCCESS_THRESHOLDS, overlaps, success_auc, success_curve
+from .metrics import SUCCESS_THRESHOLDS, score_sequence, summarise, rules_for
 from .ope import run_ope
 
 DEFAULT_OURS = ["SiamMargin_tiny=models/siammargin_tiny/config.yaml:models/siammargin_tiny/model.pth"]
@@ -34,6 +36,8 @@ def run_ours(spec: str, sequences) -> dict:
 
     name, _, paths = spec.partition("=")
     config, _, weights = paths.partition(":")
+    if not (name and config and weights):
+        raise ValueError(f"--ours {spec!r}: expected NAME=CONFIG:WEIGHTS, e.g. {DEFAULT_OURS[0]}")
     tracker = load_tracker(_resolve(config), weights=_resolve(weights))
     tracker.warm_up()
     results = {}
@@ -48,7 +52,8 @@ def run_opencv(kind: str, sequences, python: Path) -> dict:
     result = subprocess.run([str(python), str(WORKER), kind], input=json.dumps(jobs), capture_output=True,
                             text=True)
     if result.returncode != 0:
-        raise SystemExit(f"OpenCV {kind} failed ({python}): {result.stderr.strip()[-500:]}")
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ValueError(f"OpenCV {kind} failed ({python}): {last}")
     return json.loads(result.stdout)
 
 
@@ -58,15 +63,17 @@ def _resolve(path: str) -> Path:
 
 
 def score(results: dict, sequences) -> dict:
-    per_sequence, curves, times = {}, [], []
-    for sequence in sequences:
-        run = results[sequence.name]
-        ious = overlaps(np.asarray(run["boxes"])[1:], sequence.boxes()[1:])  # frame 1 is the given box
-        per_sequence[sequence.name] = success_auc(ious)
-        curves.append(success_curve(ious))
-        times += run["seconds"][1:]
-    return {"auc": float(np.mean(list(per_sequence.values()))), "per_sequence": per_sequence,
-            "success_curve": np.mean(curves, axis=0).tolist(),
+    """Success AUC per sequence and overall (metrics.summarise, the dataset's rules); the time of
+    the track calls (frame 1's is init's)."""
+    rules = rules_for(sequences[0])
+    if rules.pooled:
+        raise ValueError(f"compare reports success AUC; {rules.benchmark} is scored by AO: use eval_results")
+    summary = summarise({s.name: score_sequence(s, np.asarray(results[s.name]["boxes"]), rules)
+                         for s in sequences}, rules)
+    times = [t for s in sequences for t in results[s.name]["seconds"][1:]]
+    return {"auc": summary["success_auc"],
+            "per_sequence": {name: n["success_auc"] for name, n in summary["per_sequence"].items()},
+            "success_curve": summary["curves"]["success"],
             "median_ms": 1000 * float(np.median(times)), "fps": 1 / float(np.mean(times))}
 
 
@@ -114,7 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPOSITORY / "output" / "compare")
     args = parser.parse_args(argv)
     require_checkout("compare_opencv")
+    try:
+        return compare(args)
+    except (ValueError, TrackerError, OSError) as error:
+        print(f"compare_opencv: error: {error}", file=sys.stderr)
+        return 2
 
+
+def compare(args: argparse.Namespace) -> int:
     sequences = load_dataset(args.dataset, args.format)
     wanted = None
     if args.sequences:
@@ -125,18 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     if wanted:
         missing = sorted(set(wanted) - {s.name for s in sequences})
         if missing:
-            parser.error(f"sequences not in {args.dataset}: {', '.join(missing)}")
+            raise ValueError(f"sequences not in {args.dataset}: {', '.join(missing)}")
         sequences = [s for s in sequences if s.name in wanted]
+    kinds = list(filter(None, args.opencv.split(",")))
+    if kinds and not args.opencv_python.is_file():
+        raise ValueError(f"{args.opencv_python} not found: run scripts/compare_opencv (it creates it) "
+                         "or pass --opencv-python")
 
     raw = {}
     for spec in args.ours or DEFAULT_OURS:
         name, results = run_ours(spec, sequences)
         raw[name] = results
         print(f"[compare] {name} done", file=sys.stderr)
-    for kind in filter(None, args.opencv.split(",")):
-        if not args.opencv_python.is_file():
-            parser.error(f"{args.opencv_python} not found: run scripts/compare_opencv (it creates it) "
-                         "or pass --opencv-python")
+    for kind in kinds:
         raw[f"OpenCV {kind}"] = run_opencv(kind, sequences, args.opencv_python)
         print(f"[compare] OpenCV {kind} done", file=sys.stderr)
 

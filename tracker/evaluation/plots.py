@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from .metrics import NORMALIZED_THRESHOLDS, PRECISION_AT, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
+from .metrics import (NORMALIZED_AT, NORMALIZED_THRESHOLDS, PRECISION_AT, PRECISION_THRESHOLDS,
+                      SUCCESS_THRESHOLDS, Rules)
 
 PLOTS = {  # key: (x values, x label, y label, title, reported number, legend format)
     "success": (SUCCESS_THRESHOLDS, "Overlap threshold", "Success rate", "Success plots of OPE",
@@ -14,12 +15,15 @@ PLOTS = {  # key: (x values, x label, y label, title, reported number, legend fo
                   "Precision plots of OPE", "precision", f"P@{PRECISION_AT}"),
     "normalized_precision": (NORMALIZED_THRESHOLDS, "Normalized location error threshold",
                              "Normalized precision", "Normalized precision plots of OPE",
-                             "normalized_precision", "AUC"),
+                             "normalized_precision", f"NP@{NORMALIZED_AT:.2f}"),
 }
+POOLED_SUCCESS = (SUCCESS_THRESHOLDS, "Overlap threshold", "Success rate", "Success plots (frames pooled)",
+                  "ao", "AO")
 
 
-def draw(summaries: dict[str, dict], folder: Path, dataset: str, attribute: str = "") -> list[Path]:
-    """summaries: {tracker: metrics.summarise(...)}; writes one PNG per plot kind."""
+def draw(summaries: dict[str, dict], folder: Path, dataset: str, rules: Rules, attribute: str = "") -> list[Path]:
+    """summaries: {tracker: metrics.summarise(...)}; writes one PNG per curve the rules report
+    (GOT-10k: the success plot, its legend giving AO)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -27,7 +31,8 @@ def draw(summaries: dict[str, dict], folder: Path, dataset: str, attribute: str 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     suffix = f"_{attribute}" if attribute else ""
-    for key, (xs, xlabel, ylabel, title, number, label) in PLOTS.items():
+    plots = {"success": POOLED_SUCCESS} if rules.pooled else PLOTS
+    for key, (xs, xlabel, ylabel, title, number, label) in plots.items():
         ranked = sorted(((s[number], name) for name, s in summaries.items() if s["curves"]), reverse=True)
         if not ranked:
             continue

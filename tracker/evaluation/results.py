@@ -64,24 +64,37 @@ def supervised_done(folder: Path, name: str, experiment: str = "baseline") -> bo
     return (folder / experiment / name / f"{name}_001.txt").is_file()
 
 
+def write_text_atomically(target: Path, text: str) -> None:
+    """Writes `text` to `target` whole or not at all: a temporary file of this process (several
+    processes may write the same file: tuners sharing a study) renamed over the target."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.part")
+    temporary.write_text(text)
+    os.replace(temporary, target)
+
+
 def write_files(folder: Path, files: dict[str, str]) -> None:
-    """Writes each file atomically (temporary name, then rename), in the given order."""
+    """Writes each file atomically, in the given order."""
     for relative, text in files.items():
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".part")
-        temporary.write_text(text)
-        os.replace(temporary, target)
+        write_text_atomically(folder / relative, text)
 
 
-def find_result_file(folder: Path, name: str) -> Path | None:
-    """A sequence's OPE boxes in a tracker's raw-results folder: ours and pysot's <name>.txt
-    (OTB, UAV123, LaSOT), pytracking's too (tab-separated), or the GOT-10k layouts
-    <name>/<name>_001.txt and got10k_submission/<name>/<name>_001.txt."""
-    for candidate in (folder / f"{name}.txt", folder / name / f"{name}_001.txt",
-                      folder / "got10k_submission" / name / f"{name}_001.txt"):
-        if candidate.is_file():
-            return candidate
+def find_result_file(folder: Path, sequence) -> Path | None:
+    """A sequence's OPE boxes in a tracker's raw-results folder, under its name or an alias
+    (Sequence.aliases: pysot's and pytracking's names), matched exactly or else case-blind (the OTB
+    toolkit's `jogging_1.txt`): ours and pysot's <name>.txt (OTB, UAV123, LaSOT), pytracking's
+    (tab-separated), or the GOT-10k layouts <name>/<name>_001.txt and
+    got10k_submission/<name>/<name>_001.txt."""
+    names = (sequence.name, *sequence.aliases)
+    for name in names:
+        for candidate in (folder / f"{name}.txt", folder / name / f"{name}_001.txt",
+                          folder / "got10k_submission" / name / f"{name}_001.txt"):
+            if candidate.is_file():
+                return candidate
+    by_lower_name = {p.stem.lower(): p for p in folder.glob("*.txt")}
+    for name in names:
+        if name.lower() in by_lower_name:
+            return by_lower_name[name.lower()]
     return None
 
 

@@ -85,9 +85,10 @@ def inference_state(network: torch.nn.Module) -> dict:
 
 
 def validate(network: torch.nn.Module, tracker_config: Path, sequences: list[Sequence]) -> dict[str, float]:
-    """OPE success AUC per held-out sequence, through load_tracker on the current weights."""
+    """OPE success AUC per held-out sequence (scored by evaluation.metrics, the dataset's rules),
+    through load_tracker on the current weights."""
     from .. import load_tracker
-    from ..evaluation.metrics import overlaps, success_auc
+    from ..evaluation.metrics import score_sequence, success_auc
     from ..evaluation.ope import run_ope
 
     with tempfile.TemporaryDirectory() as folder:
@@ -97,7 +98,7 @@ def validate(network: torch.nn.Module, tracker_config: Path, sequences: list[Seq
         result = {}
         for sequence in sequences:
             boxes, _ = run_ope(tracker, sequence)
-            result[sequence.name] = success_auc(overlaps(boxes[1:], sequence.boxes()[1:]))
+            result[sequence.name] = success_auc(score_sequence(sequence, boxes))
     return result
 
 
