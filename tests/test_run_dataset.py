@@ -1,5 +1,6 @@
 """run_dataset's OPE route: serial = --workers 2 = Ray's local cluster byte for byte, resumable,
-GOT-10k submission layout, --set validated and recorded, trackers.ini entries."""
+GOT-10k submission layout, --set validated and recorded, trackers.ini entries; a failing sequence
+loses no other sequence's results; a resume by another run is refused, naming what differs."""
 from __future__ import annotations
 
 import numpy as np
@@ -101,8 +102,10 @@ def test_set_is_validated_and_recorded(tmp_path, dataset, weights, capsys):
     assert run(*common, "--set", "tracker.lr=7") == 2
     assert "tracker.lr: must be in [0, 1], got 7" in capsys.readouterr().err
     # Resuming into the same folder with another config would mix two trackers' results.
-    assert run(*common, "--set", "tracker.penalty_k=0.2") == 2
-    assert "holds results of another config" in capsys.readouterr().err
+    assert run(*common, "--set", "tracker.penalty_k=0.2", "--set", "tracker.lr=0.5") == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "holds results of another run (config.tracker.penalty_k: 0.123 there, 0.2 now)" in error
 
 
 def test_tracker_from_registry_and_missing_weights(tmp_path, dataset, weights, monkeypatch, capsys):
@@ -119,3 +122,77 @@ def test_tracker_from_registry_and_missing_weights(tmp_path, dataset, weights, m
     assert device == "cpu"
     assert run("--tracker", "nope", "--dataset", dataset, "--format", "vot", "--out", tmp_path) == 2
     assert "'nope' is not in" in capsys.readouterr().err
+
+
+def test_resume_by_another_run_is_refused_naming_what_differs(tmp_path, dataset, weights, standin_weights, capsys):
+    common = ["--config", ALEX, "--dataset", dataset, "--format", "vot", "--out", tmp_path, "--name", "r",
+              "--sequences", "crossing"]
+    assert run(*common, "--weights", weights) == 0
+    record = yaml.safe_load((tmp_path / "r" / "run.yaml").read_text())
+    assert record["path"] == "fast" and record["device"] == "cpu" and record["protocol"] == "ope"
+    import hashlib
+    assert record["weights_sha256"] == hashlib.sha256(open(weights, "rb").read()).hexdigest()
+    capsys.readouterr()
+    other = str(standin_weights("siamrpn_alex_dwxcorr"))
+    assert run(*common, "--weights", other) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "weights_sha256: " in error and "use another --name" in error
+    assert run(*common, "--weights", weights, "--exact") == 2
+    assert "path: fast there, exact now" in capsys.readouterr().err
+    assert run(*common, "--weights", weights, "--protocol", "supervised") == 2
+    assert "protocol: ope there, supervised now" in capsys.readouterr().err
+    assert run(*common, "--weights", weights) == 0          # the same run resumes
+    # Results made before run records existed cannot be checked: refused too.
+    (tmp_path / "r" / "run.yaml").unlink()
+    assert run(*common, "--weights", weights) == 2
+    assert "no record of what produced them" in capsys.readouterr().err
+
+
+def test_a_failing_sequence_loses_no_other_results(tmp_path, dataset, weights, capsys):
+    """A corrupt frame in the middle of one sequence, two workers: every other sequence is run and
+    written, the failure is one line after them, the exit status is 1; a re-run retries only it."""
+    broken = tmp_path / "broken"
+    for name in NAMES:
+        (broken / name).mkdir(parents=True)
+        for item in (dataset / name).iterdir():
+            (broken / name / item.name).symlink_to(item, target_is_directory=item.is_dir())
+    (broken / "list.txt").write_text((dataset / "list.txt").read_text())
+    (broken / "crossing" / "color").unlink()
+    (broken / "crossing" / "color").mkdir()
+    for frame in sorted((dataset / "crossing" / "color").iterdir()):
+        (broken / "crossing" / "color" / frame.name).symlink_to(frame.resolve())
+    (broken / "crossing" / "color" / "00000004.jpg").unlink()
+    (broken / "crossing" / "color" / "00000004.jpg").write_bytes(b"not a JPEG")
+    common = ["--config", ALEX, "--weights", weights, "--dataset", broken, "--format", "vot", "--out", tmp_path,
+              "--name", "w"]
+    assert run(*common, "--workers", 2) == 1
+    error = capsys.readouterr().err
+    failures = [line for line in error.splitlines() if "failed:" in line]
+    assert len(failures) == 1 and failures[0].startswith("run_dataset: sequence crossing failed: ")
+    assert "00000004.jpg" in failures[0]
+    assert "2 sequence(s) run, 0 already done, 1 failed" in error
+    folder = tmp_path / "w"
+    assert (folder / "bike1.txt").is_file() and (folder / "car16.txt").is_file()
+    assert not (folder / "crossing.txt").exists() and not list(folder.glob("*.part"))
+    assert len((folder / "bike1.txt").read_text().splitlines()) == FRAMES["bike1"]
+    assert run(*common) == 1                                 # serially: the same, only crossing retried
+    assert "0 sequence(s) run, 2 already done, 1 failed" in capsys.readouterr().err
+
+
+def test_progress_counts_done_over_total(tmp_path, dataset, weights, capsys):
+    common = ["--config", ALEX, "--weights", weights, "--dataset", dataset, "--format", "vot",
+              "--out", tmp_path, "--sequences", "crossing", "car16"]
+    assert main([*map(str, common)]) == 0
+    assert "2/2 sequences" in capsys.readouterr().err
+    assert main([*map(str, common)]) == 0                   # a finished re-run: done, not "0/2"
+    error = capsys.readouterr().err
+    assert "2/2 sequences" in error and "0/2" not in error and f"{6 + 8}/{6 + 8}" in error
+
+
+def test_supervised_realtime_is_refused(tmp_path, dataset, weights, capsys):
+    for experiment in ("realtime", "unsupervised"):
+        assert run("--config", ALEX, "--weights", weights, "--dataset", dataset, "--format", "vot",
+                   "--out", tmp_path, "--protocol", "supervised", "--experiment", experiment) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and f"scripts/evaluate TRACKER --experiments {experiment}" in error
+    assert not (tmp_path / "siamrpn_alex_dwxcorr").exists()

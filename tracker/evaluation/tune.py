@@ -1,6 +1,7 @@
 """Hyper-parameter search with Optuna: each trial runs OPE with the sampled parameters on the
-tuning split of a dataset and scores its success AUC; the best config is then scored on the
-held-out split and written as a config YAML that loads.
+tuning split of a dataset and scores it by the benchmark's headline number (success AUC; AO on
+GOT-10k; metrics.py); the best config is then scored on the held-out split and written as a config
+YAML that loads.
 
     python -m tracker.evaluation.tune --tracker SiamMargin --dataset data/UAV123 --format uav123 \\
         --trials 100 --out tuning/siammargin_uav
@@ -8,12 +9,17 @@ held-out split and written as a config YAML that loads.
 Parallelism and resuming come from Optuna's journal file (OUT/study.journal): run the same
 command again to continue, or start it in several shells or on several machines sharing the
 folder, and they run trials side by side with no database or service. Each trial can also use
---workers N processes for its sequences.
+--workers N processes for its sequences. Every file is written atomically; the held-out score is
+that of the best trial's own config, run in held_out/<trial>/ (so a resumed study that finds a new
+best scores the new config, and tuners sharing the folder never mix two configs' results). A
+resumed study must keep its --params, --holdout and --seed (the study records them).
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import io
+import os
 import sys
 from pathlib import Path
 
@@ -23,9 +29,10 @@ from ..datasets import READERS, Sequence, load_dataset
 from ..errors import TrackerError
 from ..config.overrides import load_with_overrides, write_effective_config
 from ..config.parameters import tuning_space
-from .metrics import sequence_curves, summarise
+from .metrics import rules_for, score_sequence, summarise
 from .registry import add_tracker_arguments, tracker_source
-from .results import read_result_boxes
+from .results import read_result_boxes, write_text_atomically
+from .run_record import file_sha256
 from .runner import Job, run_all
 
 # name: (low, high) of each searchable parameter (our config keys, see models/*/config.yaml), as
@@ -43,10 +50,38 @@ def split(sequences: list[Sequence], holdout: float, seed: int) -> tuple[list[Se
     return order[held:], order[:held]
 
 
-def ope_auc(job: Job, sequences: list[Sequence], folder: Path, workers: int) -> float:
-    run_all(job, sequences, folder, workers=workers, progress=False)
-    curves = [sequence_curves(read_result_boxes(folder / f"{s.name}.txt", len(s)), s.boxes()) for s in sequences]
-    return summarise(curves)["success_auc"]
+def ope_score(job: Job, sequences: list[Sequence], folder: Path, workers: int) -> float:
+    """Runs OPE (resumable) and returns the benchmark's headline number: success AUC, or AO."""
+    failed = run_all(job, sequences, folder, workers=workers, progress=False).failed
+    if failed:
+        name, error = next(iter(failed.items()))
+        raise ValueError(f"sequence {name} failed: {error}")
+    rules = rules_for(sequences[0])
+    errors = {s.name: score_sequence(s, read_result_boxes(folder / f"{s.name}.txt", len(s)), rules) for s in sequences}
+    return summarise(errors, rules)[rules.numbers[0]]
+
+
+def write_config(effective: dict, path: Path, assignments: list[str], note: str = "") -> Path:
+    """write_effective_config, atomically (tuners sharing the folder may write the same file)."""
+    temporary = write_effective_config(effective, path.with_name(f"{path.name}.{os.getpid()}.part"), assignments)
+    if note:
+        temporary.write_text(note + temporary.read_text())
+    os.replace(temporary, path)
+    return path
+
+
+def check_study(study, recorded: dict) -> None:
+    """Records what defines the study on its first run; a resume with other values is refused."""
+    before = {key: study.user_attrs[key] for key in recorded if key in study.user_attrs}
+    if not before:
+        for key, value in recorded.items():
+            study.set_user_attr(key, value)
+        return
+    for key, value in recorded.items():
+        if before.get(key) != value:
+            shown = " ".join(map(str, before.get(key))) if isinstance(before.get(key), list) else before.get(key)
+            raise ValueError(f"this study was run with --{key} {shown}; resume it with the same, or use "
+                             "another --out for a new study")
 
 
 def _enabled(config, key: str) -> bool:
@@ -59,11 +94,12 @@ def _enabled(config, key: str) -> bool:
 
 def write_trials(study, out: Path, names: list[str]) -> None:
     trials = [t for t in study.trials if t.value is not None]
-    with open(out / "trials.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["trial", "auc", *names])
-        for t in trials:
-            writer.writerow([t.number, f"{t.value:.4f}", *(f"{t.params[n]:.4f}" for n in names)])
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["trial", "auc", *names])
+    for t in trials:
+        writer.writerow([t.number, f"{t.value:.4f}", *(f"{t.params[n]:.4f}" for n in names)])
+    write_text_atomically(out / "trials.csv", table.getvalue())
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -77,8 +113,10 @@ def write_trials(study, out: Path, names: list[str]) -> None:
     axes.legend(loc="best")
     axes.xaxis.get_major_locator().set_params(integer=True)
     figure.tight_layout()
-    figure.savefig(out / "trials.png")
+    temporary = out / f"trials.png.{os.getpid()}.part"
+    figure.savefig(temporary, format="png")
     plt.close(figure)
+    os.replace(temporary, out / "trials.png")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,32 +150,38 @@ def main(argv: list[str] | None = None) -> int:
 
         def job_for(assignments: list[str], folder: Path) -> Job:
             _, effective = load_with_overrides(config_path, args.overrides + assignments)
-            recorded = write_effective_config(effective, folder / "config.yaml", args.overrides + assignments)
+            recorded = write_config(effective, folder / "config.yaml", args.overrides + assignments)
             return Job(config=str(recorded), weights=str(weights), device=args.device or device)
 
         def objective(trial) -> float:
             assignments = [f"{n}={trial.suggest_float(n, *SEARCH_SPACE[n])}" for n in names]
             folder = args.out / "trials" / f"{trial.number:04d}"
-            return ope_auc(job_for(assignments, folder), tuning, folder, args.workers)
+            return ope_score(job_for(assignments, folder), tuning, folder, args.workers)
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         storage = JournalStorage(JournalFileBackend(str(args.out / "study.journal")))
-        study = optuna.create_study(study_name="tune", storage=storage, direction="maximize",
-                                    load_if_exists=True, sampler=optuna.samplers.TPESampler(seed=args.seed))
+        study = optuna.create_study(study_name="tune", storage=storage, direction="maximize", load_if_exists=True)
         before = len(study.trials)
+        # A resumed study gets a sampler seeded past its trials: with the same seed it would draw
+        # the same random start-up points again.
+        study.sampler = optuna.samplers.TPESampler(seed=args.seed + before)
+        check_study(study, {"params": names, "holdout": args.holdout, "seed": args.seed,
+                            "weights_sha256": file_sha256(weights), "device": args.device or device})
         study.optimize(objective, n_trials=args.trials, show_progress_bar=False)
         write_trials(study, args.out, names)
         best = study.best_trial
         assignments = [f"{n}={best.params[n]}" for n in names]
-        held_folder = args.out / "best_held_out"
-        held_auc = ope_auc(job_for(assignments, held_folder), held_out, held_folder, args.workers)
+        held_folder = args.out / "held_out" / f"{best.number:04d}"
+        held_score = ope_score(job_for(assignments, held_folder), held_out, held_folder, args.workers)
         _, effective = load_with_overrides(config_path, args.overrides + assignments)
-        best_path = write_effective_config(effective, args.out / "best_config.yaml", args.overrides + assignments)
+        best_path = write_config(effective, args.out / "best_config.yaml", args.overrides + assignments,
+                                 note=f"# best trial {best.number}: {best.value:.4f} on the tuning split, "
+                                      f"{held_score:.4f} on the held-out split ({held_folder})\n")
     except (ValueError, TrackerError, OSError) as error:
         print(f"tune: error: {error}", file=sys.stderr)
         return 2
     print(f"{len(study.trials) - before} trial(s) run, {len(study.trials)} in the study; best trial "
-          f"{best.number}: AUC {best.value:.3f} on {len(tuning)} tuning sequence(s), {held_auc:.3f} on "
+          f"{best.number}: AUC {best.value:.3f} on {len(tuning)} tuning sequence(s), {held_score:.3f} on "
           f"{len(held_out)} held-out")
     for name in names:
         print(f"  {name} = {best.params[name]:.4f}")
