@@ -1,4 +1,6 @@
-"""track: a short MP4 built from real frames in, an annotated MP4 with every frame out."""
+"""track: a short MP4 built from real frames in, an annotated MP4 with every frame out, each
+frame's box where the tracker put it (checked against the tracker run here on the same decoded
+frames), a progress bar."""
 from __future__ import annotations
 
 import cv2
@@ -20,6 +22,23 @@ def frame_count(path) -> int:
     return count
 
 
+def decoded(path) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return frames
+        frames.append(frame)
+
+
+def green_top_edge(frame: np.ndarray, box) -> float:
+    """How much greener than red or blue the top edge of `box` is in `frame` (a drawn box: > 100)."""
+    x, y, w, h = (int(round(v)) for v in box)
+    edge = frame[y, x + w // 4: x + 3 * w // 4].astype(int)
+    return float(np.mean(edge[:, 1] - edge[:, [0, 2]].max(axis=1)))
+
+
 def test_video_in_annotated_mp4_out(tmp_path, standin_weights, monkeypatch, capsys):
     weights = steady_weights(standin_weights("siamrpn_alex_dwxcorr"), tmp_path / "steady.pth")
     images, boxes = source("crossing", FRAMES)
@@ -34,12 +53,17 @@ def test_video_in_annotated_mp4_out(tmp_path, standin_weights, monkeypatch, caps
     assert main(["--config", ALEX, "--weights", str(weights), "--source", str(tmp_path / "clip.mp4"),
                  "--init", init, "--out", str(out)]) == 0
     assert frame_count(out) == FRAMES
-    capture = cv2.VideoCapture(str(out))
-    assert capture.get(cv2.CAP_PROP_FPS) == 25
-    ok, annotated = capture.read()
-    x, y, w, h = (int(round(v)) for v in boxes[0])
-    edge = annotated[y, x + w // 4: x + 3 * w // 4].astype(int)       # the drawn box's top edge
-    assert ok and np.mean(edge[:, 1] - edge[:, [0, 2]].max(axis=1)) > 100   # green
+    assert cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FPS) == 25
+    assert f"{FRAMES}/{FRAMES}" in capsys.readouterr().err          # the progress bar
+    # The tracker on the same decoded frames: each annotated frame has its box drawn in green.
+    from tracker import load_tracker
+    tracker = load_tracker(ALEX, weights=weights)
+    inputs = decoded(tmp_path / "clip.mp4")
+    tracker.init(inputs[0], list(boxes[0]))
+    tracked = [boxes[0]] + [tracker.track(frame).bbox for frame in inputs[1:]]
+    assert np.abs(np.subtract(tracked[-1][:2], boxes[0][:2])).max() > 5     # the box moved
+    for annotated, box in zip(decoded(out), tracked):
+        assert green_top_edge(annotated, box) > 100
 
     # An image folder works too; with no --init and no display: one clear error.
     assert main(["--config", ALEX, "--weights", str(weights), "--source", str(images[0].parent),

@@ -1,6 +1,6 @@
 """A visual check: tracks one target through a video file, an image folder or a camera, and
 writes an MP4 with the box, the score and the per-frame time drawn on each frame (shown live too
-when a display exists and --show is given).
+when a display exists and --show is given). A progress bar (frames, ETA) goes to stderr.
 
     python -m tracker.evaluation.track --tracker SiamMargin --source clip.mp4 --init 100,80,40,60 --out out.mp4
 
@@ -24,18 +24,20 @@ from ..config.overrides import load_with_overrides, write_effective_config
 from .registry import add_tracker_arguments, tracker_source
 
 
-def frames_of(source: str) -> tuple[Iterator[np.ndarray], float]:
-    """(BGR frames, frames per second) of a video file, an image folder, or a camera index."""
+def frames_of(source: str) -> tuple[Iterator[np.ndarray], float, int | None]:
+    """(BGR frames, frames per second, frame count or None for a camera) of a video file, an image
+    folder, or a camera index."""
     import cv2
     if Path(source).is_dir():
         paths = image_files(Path(source))
         if not paths:
             raise ValueError(f"{source}: no .jpg/.png images")
-        return (read_image(p) for p in paths), 30.0
+        return (read_image(p) for p in paths), 30.0, len(paths)
     capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
     if not capture.isOpened():
         raise ValueError(f"cannot open {source!r} as a video file, image folder or camera index")
     fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if not source.isdigit() else 0
 
     def read() -> Iterator[np.ndarray]:
         while True:
@@ -44,7 +46,7 @@ def frames_of(source: str) -> tuple[Iterator[np.ndarray], float]:
                 capture.release()
                 return
             yield frame
-    return read(), fps if 1 <= fps <= 240 else 30.0
+    return read(), fps if 1 <= fps <= 240 else 30.0, count if count > 0 else None
 
 
 def has_display() -> bool:
@@ -83,15 +85,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import cv2
 
+    from tqdm import tqdm
+
     from .. import load_tracker
-    writer = None
+    writer = progress = None
     try:
         config, weights, device = tracker_source(args)
         _, effective = load_with_overrides(config, args.overrides)
         recorded = write_effective_config(effective, args.out.with_suffix(".config.yaml"), args.overrides)
         tracker = load_tracker(recorded, weights, device=args.device or device)
-        frames, fps = frames_of(args.source)
+        frames, fps, total = frames_of(args.source)
+        if args.max_frames:
+            total = min(total, args.max_frames) if total else args.max_frames
         count = 0
+        progress = tqdm(total=total, unit="frame", file=sys.stderr, desc="track")
         for frame in frames:
             if count == 0:
                 if args.init:
@@ -118,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not writer.isOpened():
                     raise ValueError(f"cannot write {args.out} (OpenCV has no MP4 encoder here?)")
             writer.write(frame)
+            progress.update(1)
             if args.show and has_display():
                 cv2.imshow("track", frame)
                 if cv2.waitKey(1) & 0xFF in (27, ord("q")):
@@ -133,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if writer is not None:
             writer.release()
+        if progress is not None:
+            progress.close()
     print(f"{count} frames written to {args.out}", file=sys.stderr)
     return 0
 
