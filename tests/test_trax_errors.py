@@ -59,3 +59,25 @@ def test_any_exception_ends_the_session_with_a_reason_and_an_exit_code(setup, fa
     assert "second line of the message" not in text.split("internal error")[1].splitlines()[0]
     assert f"Process exited with code ({code})" in text
     assert "Traceback" not in text  # one line, not a traceback (that is --log-level debug)
+
+
+SERVER_SETUP_FAILS = """
+import sys, trax
+def refuse(self, *args, **kwargs):   # what trax.Server raises when the connection cannot be set up
+    raise trax.TraxException("Exception when setting up: Unknown")
+trax.Server.__init__ = refuse
+from tracker.vot.trax_server import main
+sys.exit(main(["--config", "models/siammargin_tiny/config.yaml", "--weights", "models/siammargin_tiny/model.pth"]))
+"""
+
+
+def test_failing_to_create_the_server_object_is_one_line_and_exit_2():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", SERVER_SETUP_FAILS], cwd=REPO, capture_output=True,
+                            text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and "Traceback" not in result.stderr
+    assert "cannot start the TraX session" in errors[0] and "Exception when setting up" in errors[0]

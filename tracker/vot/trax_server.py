@@ -109,8 +109,13 @@ def serve(tracker) -> int:
     from ..core.images import read_image
 
     end_stderr_line()
-    server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
-                         tracker_name="SiamMargin", tracker_family="siamese")
+    try:
+        server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
+                             tracker_name="SiamMargin", tracker_family="siamese")
+    except Exception as error:  # no client, or it closed the connection before the handshake
+        log.error("cannot start the TraX session (is a TraX client, e.g. the VOT toolkit, running this "
+                  "server?): %s", describe(error))
+        return EXIT_SETUP_ERROR
     log.info("handshake done")
     while True:
         try:
