@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import REPO
@@ -40,12 +41,20 @@ def test_bench_command_writes_table_json_and_plot(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads((tmp_path / "bench.json").read_text())
     assert [(r["model"], r["search_size"]) for r in report["models"]] == [("siammargin", 255), ("siammargin", 351)]
+    table = result.stdout.splitlines()
     for row in report["models"]:
+        medians = {}
         for path in ("exact", "fast"):
-            step = row[path]["step"]
-            assert step["count"] == 4 and 0 < step["median"] <= step["p90"] <= step["p99"] <= step["max"]
+            step, samples = row[path]["step"], row[path]["steps_ms"]
+            assert step["count"] == len(samples) == 4 and 0 < step["median"] <= step["p90"] <= step["p99"] <= step["max"]
+            # The statistics recomputed from the raw per-step times the report also holds.
+            medians[path] = float(np.median(samples))
+            assert step["median"] == pytest.approx(medians[path]) and step["max"] == pytest.approx(max(samples))
             assert row[path]["phases"]["network"] > 0 and row[path]["phases"]["crop"] > 0
-        assert row["ratio"] == pytest.approx(row["fast"]["step"]["median"] / row["exact"]["step"]["median"])
+        ratio = medians["fast"] / medians["exact"]
+        assert row["ratio"] == pytest.approx(ratio)
+        line = next(l for l in table if l.startswith(row["model"]) and f" {row['search_size']} " in l)
+        assert f"{medians['exact']:.1f}" in line and f"{medians['fast']:.1f}" in line and f"{ratio:.2f}" in line
         assert row["floor_ms"] == pytest.approx(1000 * row["gmac"] / report["machine"]["gmac_per_s"])
     assert report["models"][1]["gmac"] > 1.8 * report["models"][0]["gmac"]  # 351² vs 255² searches
     assert set(report["outside_network"]) == {"640x480", "1920x1080"}

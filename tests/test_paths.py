@@ -1,5 +1,7 @@
 """Where weights are looked for: one rule ($SIAMMARGIN_WEIGHTS or models/), used by the server
 and the downloader alike, never falling back from one to the other."""
+from pathlib import Path
+
 import pytest
 
 from conftest import REPO
@@ -8,7 +10,14 @@ from tracker.zoo.paths import REPOSITORY, weights_of, weights_path
 
 
 def test_repository_is_the_checkout():
-    assert REPOSITORY == REPO
+    """REPOSITORY is the checkout's root as git names it (not derived the way the code derives it),
+    and holds what the code looks for there."""
+    import subprocess
+
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=REPO / "tests", capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert REPOSITORY.resolve() == Path(top).resolve()
+    assert (REPOSITORY / "trackers.ini").is_file() and (REPOSITORY / "models" / "siammargin" / "config.yaml").is_file()
 
 
 def test_without_the_variable_weights_are_in_models(monkeypatch):
