@@ -298,3 +298,29 @@ def test_tracker_killed_mid_sequence_under_the_toolkit(tmp_path, standin_weights
     log = logs[0].read_text()
     assert die_on in log and log.rstrip().endswith("Process exited with code (-9)")
     assert f"error at sequence {names[1]}" in output
+
+
+def test_sigterm_ends_a_server_whose_client_never_answers(tmp_path, standin_weights):
+    """The TraX library retries its connection to the client in a C loop that never returns to
+    Python; a server whose toolkit is gone must still end on SIGTERM (not linger for good)."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stderr_file = tmp_path / "server.err"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tracker.vot.trax_server", "--config", f"models/{MODEL}/config.yaml",
+         "--weights", str(standin_weights(MODEL))], cwd=REPO, start_new_session=True,
+        env=dict(os.environ, TRAX="1", TRAX_SOCKET=str(port)),
+        stdout=subprocess.DEVNULL, stderr=stderr_file.open("wb"))
+    try:
+        deadline = time.monotonic() + 120
+        while "connect: Connection refused" not in stderr_file.read_text():  # in the C loop now
+            assert server.poll() is None and time.monotonic() < deadline, stderr_file.read_text()[-500:]
+            time.sleep(0.2)
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=5)
+        assert code == -signal.SIGTERM, code
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

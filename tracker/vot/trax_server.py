@@ -17,6 +17,7 @@ other failure during the session (CUDA out of memory, cuDNN or graph errors, bug
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -110,8 +111,9 @@ def serve(tracker) -> int:
 
     end_stderr_line()
     try:
-        server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
-                             tracker_name="SiamMargin", tracker_family="siamese")
+        with default_sigterm():
+            server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
+                                 tracker_name="SiamMargin", tracker_family="siamese")
     except Exception as error:  # no client, or it closed the connection before the handshake
         log.error("cannot start the TraX session (is a TraX client, e.g. the VOT toolkit, running this "
                   "server?): %s", describe(error))
@@ -170,10 +172,24 @@ def report_setup_error(message: str) -> None:
         import trax
 
         end_stderr_line()
-        server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"])
+        with default_sigterm():
+            server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"])
         server.quit(reason=message)
     except Exception as error:  # the toolkit may already be gone; the stderr line stands
         log.debug("could not report the error through TraX: %s", error)
+
+
+@contextlib.contextmanager
+def default_sigterm():
+    """SIGTERM ends the process at once (exit 143, no log line) inside this block. The TraX library
+    connects to the client's socket in a C loop that retries forever and never returns to Python,
+    so a Python handler (exit_on_sigterm) would never run there: a server whose client is gone
+    would then ignore SIGTERM for good."""
+    handler = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, handler)
 
 
 def exit_on_sigterm(signum: int, frame) -> None:
