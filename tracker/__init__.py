@@ -5,13 +5,22 @@
     t = load_tracker("models/siammargin/config.yaml", weights="models/siammargin/model.pth")  # or files
     t.init(image, region)    # image: H×W×3 uint8 BGR; region: (x, y, w, h) or polygon x0, y0, x1, y1, …
     r = t.track(image)       # r.bbox: (x, y, w, h) floats, 0-based; r.score: float
+
+Importing this package before torch sets OMP_WAIT_POLICY=PASSIVE in os.environ (unless the user
+set OMP_WAIT_POLICY or GOMP_SPINCOUNT): OpenMP reads it once, when torch loads it, and it keeps a
+tracker step from collapsing when the cores are shared, at some cost on an idle machine
+(tracker/core/threads.py says why). Its only other import-time effect is importing torch.
 """
 from __future__ import annotations
 
 import logging
 import os
 
-import torch
+from .core.threads import set_threads, use_wait_policy
+
+use_wait_policy()  # before `import torch`: libgomp reads its wait policy once, when loaded
+
+import torch  # noqa: E402  (after use_wait_policy, on purpose)
 
 from .zoo.checkpoint import load_weights
 from .zoo.paths import model_files
@@ -45,7 +54,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 
 def load_tracker(model_or_config: str | os.PathLike, weights: str | os.PathLike | None = None,
-                 device: str = "cpu", exact: bool = False, warm_up: bool | None = None) -> SiameseTracker:
+                 device: str = "cpu", exact: bool = False, warm_up: bool | None = None,
+                 threads: int | None = None) -> SiameseTracker:
     """Builds a tracker from a config and a checkpoint.
 
     model_or_config: a registered model's name (tracker.zoo.registry; e.g. "siammargin_tiny"),
@@ -68,7 +78,12 @@ def load_tracker(model_or_config: str | os.PathLike, weights: str | os.PathLike 
     captured; on the CPU it only moves one-off costs off the first frames. A CUDA tracker that
     is not warmed up never captures on a live frame: it runs without graphs (slower, and its
     first frames pay for cuDNN's autotuning) until `warm_up()` is called.
+
+    threads: PyTorch's intra-op thread count, set for the whole process (every tracker in it
+    shares one pool). Default None leaves it as it is: PyTorch's, one per physical core, or the
+    user's OMP_NUM_THREADS (tracker/core/threads.py has the policy and why).
     """
+    set_threads(threads)
     config_file, weights_file = model_files(model_or_config, weights)
     config = load_config(config_file)
     torch_device = resolve_device(device)

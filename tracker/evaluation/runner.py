@@ -8,7 +8,6 @@ a one-line error) and every other sequence still runs and is written: nothing fi
 """
 from __future__ import annotations
 
-import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ..core.threads import set_threads, threads_per_process
 from ..datasets.sequence import Sequence
 from ..errors import TrackerError
 from . import results
@@ -64,15 +64,6 @@ def is_done(job: Job, folder: Path, sequence: Sequence) -> bool:
     return results.supervised_done(folder, sequence.name, job.experiment)
 
 
-def available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def _set_threads(threads: int) -> None:
-    import torch
-    torch.set_num_threads(threads)
-
-
 def one_line(error: BaseException) -> str:
     """An error as one line: our own errors and ValueErrors say what is wrong; anything else is
     named by its type."""
@@ -94,10 +85,10 @@ def _serial(job, sequences, _workers) -> Iterable[tuple[Sequence, dict | None, s
 
 
 def _processes(job, sequences, workers) -> Iterable[tuple[Sequence, dict | None, str | None]]:
-    # spawn: a forked child would inherit the parent's torch/oneDNN thread pools.
-    threads = max(1, available_cores() // workers)
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_set_threads,
-                             initargs=(threads,)) as pool:
+    # spawn: a forked child would inherit the parent's torch/oneDNN thread pools. Each worker gets
+    # its share of the cores (or $OMP_NUM_THREADS) and the environment's OpenMP wait policy.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=set_threads,
+                             initargs=(threads_per_process(workers),)) as pool:
         futures = {pool.submit(run_sequence, job, s): s for s in sequences}
         for future in as_completed(futures):
             try:

@@ -83,6 +83,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
     parser.add_argument("--exact", action="store_true",
                         help="the published code's arithmetic (slower; for equivalence checks)")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="intra-op CPU threads (default: PyTorch's, one per core, or $OMP_NUM_THREADS; "
+                             "tracker/core/threads.py)")
     parser.add_argument("--log-file", help="also log to this file")
     parser.add_argument("--log-level", default="info", choices=["info", "debug"],
                         help="debug also logs each request's handling time (decode + tracker step)")
@@ -215,19 +218,21 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         from .. import load_tracker
+        import torch
 
         weights = (repository_path(args.weights) if args.weights else
                    weights_of(args.weights_of) if args.weights_of else None)
         config, weights = model_files(args.model or repository_path(args.config), weights)
-        tracker = load_tracker(config, weights=weights, device=args.device, exact=args.exact, warm_up=True)
+        tracker = load_tracker(config, weights=weights, device=args.device, exact=args.exact, warm_up=True,
+                               threads=args.threads)
     except Exception as error:  # bad weights/config/device, or a failure while warming up
         reason = describe(error)
         log.error("%s", reason)
         log.debug("traceback of the error above", exc_info=True)
         report_setup_error(reason)
         return EXIT_SETUP_ERROR
-    log.info("loaded %s with %s on %s in %.2f s", config, weights, args.device,
-             time.perf_counter() - started)
+    log.info("loaded %s with %s on %s (threads: %d) in %.2f s", config, weights, args.device,
+             torch.get_num_threads(), time.perf_counter() - started)
     return serve(tracker)
 
 
