@@ -9,14 +9,18 @@ machine's matrix-multiply rate and each network's floor (MACs / rate). Then, on 
 the work outside the network at 640×480 and 1920×1080; first-use spikes on a SiamMargin run that
 switches search size and searches twice, with and without warm-up; and through the TraX server
 as the VOT toolkit runs it: process start to handshake, per-frame reply times, and the frames
-VOT's real-time rule would skip at 20 and 30 fps. Writes a table (stdout), bench.json and
+VOT's real-time rule would skip at 20 and 30 fps; and, for SiamMargin-tiny at 1280×720, the step
+with the package's thread and OpenMP wait policy against the naive one (every core, libgomp's
+spinning default), each in its own process, alone and beside a competing CPU-bound process that
+the benchmark starts and stops. Writes a table (stdout), bench.json and
 latency.png. Weights: the real ones where present (README, Weights), else stand-in weights
 (speed does not depend on weight values, except how often SiamMargin searches twice).
 
 One module per job: machine (CPU name, matrix-multiply rate), macs (a network's MACs), frames
 (the JPEG sequences), phases (a tracker step split into phases), steps (exact against fast, and
 the work outside the network), first_use, realtime_rule (the frames VOT's real-time rule skips),
-trax_run (the server under the toolkit's runtime), report (table and plot), cli (the command).
+trax_run (the server under the toolkit's runtime), contention (shared cores) with step_process (a
+tracker stepped in a process of its own), report (table and plot), cli (the command).
 """
 from .macs import search_macs
 from .realtime_rule import skipped_frames

@@ -15,7 +15,9 @@ from ..errors import CheckpointError
 from ..zoo.registry import model_names
 from ..zoo.paths import MODELS_FOLDER, REPOSITORY, require_checkout, weights_of
 from ..zoo.standin_weights import write_checkpoint
+from ..core.threads import set_threads
 from . import __doc__ as DESCRIPTION
+from .contention import MODEL as CONTENTION_MODEL, contention
 from .first_use import first_use
 from .frames import write_frames
 from .machine import cpu_name, matmul_rate
@@ -42,11 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--out", type=Path, default=REPOSITORY / "output" / "bench")
     parser.add_argument("--no-trax", action="store_true", help="skip the TraX measurements")
+    parser.add_argument("--no-contention", action="store_true",
+                        help=f"skip the shared-cores measurement ({CONTENTION_MODEL} beside a competing process)")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="intra-op threads of this process's measurements (default: PyTorch's)")
     args = parser.parse_args(argv)
     require_checkout("the benchmark (scripts/bench)")
     if args.frames < 4:
         parser.error("--frames must be at least 4")
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be at least 1")
     device = resolve_device(args.device)
+    set_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
 
     report: dict = {"machine": {"cpu": cpu_name(), "threads": torch.get_num_threads(), "torch": torch.__version__,
@@ -83,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
                                 str(device), scratch)
             trax.update(tracker="siammargin", resolution="640x480")
             report["trax"] = trax
+        if not args.no_contention and CONTENTION_MODEL in args.models:
+            print(f"[bench] {CONTENTION_MODEL}: alone and beside a competing process", file=sys.stderr)
+            report["contention"] = contention(configs[CONTENTION_MODEL], weights[CONTENTION_MODEL][0],
+                                              str(device), scratch, args.frames)
     (args.out / "bench.json").write_text(json.dumps(report, indent=1))
     plot(report, args.out / "latency.png")
     print(format_report(report))

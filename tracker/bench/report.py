@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .contention import format_contention
+
 
 def format_report(report: dict) -> str:
     lines = [f"machine: {report['machine']['cpu']}, {report['machine']['threads']} threads, "
@@ -45,6 +47,8 @@ def format_report(report: dict) -> str:
                     if "outside_network" in report else []),
                   f"  real-time rule would skip {t['skipped_at_30fps']} of {t['frames']} frames at 30 fps, "
                   f"{t['skipped_at_20fps']} at 20 fps"]
+    if "contention" in report:
+        lines += ["", *format_contention(report["contention"])]
     if not report["real_weights"]:
         lines += ["", "weights: stand-in (random); speed does not depend on their values"]
     return "\n".join(lines)
