@@ -77,12 +77,18 @@ def work(tracker, frame) -> tuple[Counter, int]:
         nonlocal lines
         lines += event == "line"
         return count
+    # The cyclic garbage collector runs when allocation counts cross thresholds, which depend on
+    # the whole process's history, and the finalisers it triggers run Python lines inside the
+    # step: collect first and keep it off while counting, so both trackers are counted alike.
+    gc.collect()
+    gc.disable()
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as recorded:
         sys.settrace(count)
         try:
             result = tracker.track(frame)
         finally:
             sys.settrace(None)
+            gc.enable()
     operators = Counter((e.name, str(e.input_shapes)) for e in recorded.events())
     return result, operators, lines
 
