@@ -109,7 +109,7 @@ def test_set_is_validated_and_recorded(tmp_path, dataset, weights, capsys):
 
 
 def test_tracker_from_registry_and_missing_weights(tmp_path, dataset, weights, monkeypatch, capsys):
-    from tracker.evaluation.registry import tracker_arguments
+    from tracker.vot.trackers_ini import read_tracker_entry
     (tmp_path / "w" / "siamrpn_alex_dwxcorr").mkdir(parents=True)
     monkeypatch.setenv("SIAMMARGIN_WEIGHTS", str(tmp_path / "w"))
     assert run("--tracker", "siamrpn_alex_dwxcorr", "--dataset", dataset, "--format", "vot",
@@ -117,7 +117,9 @@ def test_tracker_from_registry_and_missing_weights(tmp_path, dataset, weights, m
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "weights not found" in error
     (tmp_path / "w" / "siamrpn_alex_dwxcorr" / "model.pth").symlink_to(weights)
-    config, found, device = tracker_arguments("siamrpn_alex_dwxcorr")
+    entry = read_tracker_entry("siamrpn_alex_dwxcorr")
+    config, found = entry.files()
+    config, found, device = str(config.resolve()), str(found), entry.device
     assert config == ALEX and found == str(tmp_path / "w" / "siamrpn_alex_dwxcorr" / "model.pth")
     assert device == "cpu"
     assert run("--tracker", "nope", "--dataset", dataset, "--format", "vot", "--out", tmp_path) == 2

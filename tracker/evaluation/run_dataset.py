@@ -17,7 +17,7 @@ from pathlib import Path
 from ..datasets import READERS, load_dataset
 from ..errors import TrackerError
 from ..config.overrides import load_with_overrides, write_effective_config
-from .registry import add_tracker_arguments, tracker_source
+from .tracker_arguments import add_tracker_arguments, tracker_from_arguments
 from .run_record import check_and_record, run_record
 from .runner import PROTOCOLS, Job, run_all
 
@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 def prepare(args: argparse.Namespace) -> tuple[Job, Path]:
     """Resolves the tracker, validates the config with its overrides and records it and the rest of
     the run (run_record.py) in the results folder; a resumed run must match the record."""
-    config, weights, device = tracker_source(args)
+    config, weights, device = tracker_from_arguments(args)
     if args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     if args.protocol == "supervised" and args.experiment in NOT_SUPERVISED_RESETS:

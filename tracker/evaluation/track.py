@@ -21,7 +21,7 @@ from ..datasets.textfiles import image_files
 from ..errors import TrackerError
 from ..core.images import read_image
 from ..config.overrides import load_with_overrides, write_effective_config
-from .registry import add_tracker_arguments, tracker_source
+from .tracker_arguments import add_tracker_arguments, tracker_from_arguments
 
 
 def frames_of(source: str) -> tuple[Iterator[np.ndarray], float, int | None]:
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     from .. import load_tracker
     writer = progress = None
     try:
-        config, weights, device = tracker_source(args)
+        config, weights, device = tracker_from_arguments(args)
         _, effective = load_with_overrides(config, args.overrides)
         recorded = write_effective_config(effective, args.out.with_suffix(".config.yaml"), args.overrides)
         tracker = load_tracker(recorded, weights, device=args.device or device)

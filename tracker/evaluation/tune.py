@@ -30,7 +30,7 @@ from ..errors import TrackerError
 from ..config.overrides import load_with_overrides, write_effective_config
 from ..config.parameters import tuning_space
 from .metrics import rules_for, score_sequence, summarise
-from .registry import add_tracker_arguments, tracker_source
+from .tracker_arguments import add_tracker_arguments, tracker_from_arguments
 from .results import read_result_boxes, write_text_atomically
 from .run_record import file_sha256
 from .runner import Job, run_all
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         from optuna.storages import JournalStorage
         from optuna.storages.journal import JournalFileBackend
 
-        config_path, weights, device = tracker_source(args)
+        config_path, weights, device = tracker_from_arguments(args)
         base, _ = load_with_overrides(config_path, args.overrides)
         names = args.params or [k for k in SEARCH_SPACE if _enabled(base, k)]
         unknown = [n for n in names if n not in SEARCH_SPACE]

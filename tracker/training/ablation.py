@@ -20,6 +20,7 @@ import yaml
 
 from ..zoo.paths import REPOSITORY, require_checkout
 from ..vot.workflow import analysis, evaluate
+from ..vot.trackers_ini import TRACKERS_INI
 from .settings import load_training_settings
 
 ROWS = ["SiamMargin_tiny_row1", "SiamMargin_tiny_row2", "SiamMargin_tiny_row3", "SiamMargin_tiny_row4"]
@@ -44,7 +45,7 @@ def make_workspace(folder: Path, sequences: Path, names: list[str]) -> Path:
     stack["title"] = "VOT2019 baseline and realtime experiments (ablation)"
     (folder / "stack.yaml").write_text(yaml.safe_dump(stack, sort_keys=False))
     (folder / "config.yaml").write_text(yaml.safe_dump(
-        {"registry": [str(REPOSITORY / "trackers.ini")], "stack": "stack.yaml", "sequences": "sequences"}))
+        {"registry": [str(TRACKERS_INI)], "stack": "stack.yaml", "sequences": "sequences"}))
     return folder
 
 

@@ -11,29 +11,27 @@ whose real weights are missing gets stand-in weights, with a loud warning.
 from __future__ import annotations
 
 import argparse
-import configparser
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
 
 from . import workflow as vot_workflow
+from .trackers_ini import TRACKERS_INI, read_tracker_entry
 from ..errors import CheckpointError
 from ..zoo.paths import REPOSITORY, WEIGHTS_ENV, require_checkout, weights_of
 
 DEMO_WORKSPACE = REPOSITORY / "output" / "demo_workspace"
 STANDIN_CACHE = REPOSITORY / "output" / "standin_weights"
-REGISTRY = REPOSITORY / "trackers.ini"
 
 
-def models_of(tracker_id: str, registry: Path = REGISTRY) -> list[str]:
+def models_of(tracker_id: str) -> list[str]:
     """The model folders whose weights a trackers.ini entry asks for (`--weights-of MODEL`)."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(registry)
-    if tracker_id not in parser:
-        raise SystemExit(f"unknown tracker id {tracker_id!r}; {registry} defines: {', '.join(parser.sections())}")
-    return re.findall(r"'--weights-of',\s*'([^']+)'", parser[tracker_id].get("command", ""))
+    try:
+        entry = read_tracker_entry(tracker_id)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    return [entry.weights_of] if entry.weights_of else []
 
 
 def prepare_workspace(workspace: Path, sequences: int, frames: int) -> None:
@@ -44,7 +42,7 @@ def prepare_workspace(workspace: Path, sequences: int, frames: int) -> None:
     workspace.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPOSITORY / "vot_workspace" / "vot2019_shortterm.yaml", workspace)
     (workspace / "config.yaml").write_text(
-        f"registry:\n- {REGISTRY}\nstack: vot2019_shortterm.yaml\nsequences: sequences\n")
+        f"registry:\n- {TRACKERS_INI}\nstack: vot2019_shortterm.yaml\nsequences: sequences\n")
     if not (workspace / "sequences" / "list.txt").is_file():
         write_dataset(workspace / "sequences", sequences, frames)
 

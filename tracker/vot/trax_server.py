@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from ..errors import TrackerError
 from ..zoo.paths import WEIGHTS_ENV, model_files, repository_path, weights_of
@@ -93,6 +94,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.config and not (args.weights or args.weights_of):
         parser.error("--config needs --weights or --weights-of (or use --model NAME)")
     return args
+
+
+def tracker_files(config: str | None, model: str | None, weights: str | None,
+                  weights_of_model: str | None) -> tuple[Path, Path]:
+    """(config file, checkpoint) that --config / --model with --weights / --weights-of name:
+    --model's shipped config or --config's file; --weights FILE, else --weights-of MODEL's
+    checkpoint, else (with --model) the model's own. CheckpointError says what to do when one is
+    missing."""
+    checkpoint = (repository_path(weights) if weights else
+                  weights_of(weights_of_model) if weights_of_model else None)
+    return model_files(model or repository_path(config), checkpoint)
 
 
 def region_values(region) -> list[float]:
@@ -220,9 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         from .. import load_tracker
         import torch
 
-        weights = (repository_path(args.weights) if args.weights else
-                   weights_of(args.weights_of) if args.weights_of else None)
-        config, weights = model_files(args.model or repository_path(args.config), weights)
+        config, weights = tracker_files(args.config, args.model, args.weights, args.weights_of)
         tracker = load_tracker(config, weights=weights, device=args.device, exact=args.exact, warm_up=True,
                                threads=args.threads)
     except Exception as error:  # bad weights/config/device, or a failure while warming up
