@@ -28,7 +28,7 @@ def toolkit_intervals(ws: Path) -> dict[str, float]:
 
 
 def test_the_toolkit_uses_the_requested_rate_on_the_view(tmp_path):
-    from tracker.vot.workflow import realtime_view
+    from tracker.vot.realtime_fps import realtime_view
     ws = workspace(tmp_path, sequences=3, frames=3)   # demo data: fps=30, 30, 20
     assert sorted(toolkit_intervals(ws).values()) == pytest.approx([1 / 30, 1 / 30, 1 / 20])
     view = realtime_view(ws, 20)
@@ -79,7 +79,7 @@ def test_frames_are_skipped_at_the_requested_rate(tmp_path, realtime_fps, capsys
     k frames while t − k·I > I: at 30 fps (the sequence's own) 28 for ε = 0, 20 fps: 18; a
     run never reaches 28 at 20 fps unless ε > 0.5 s."""
     from tracker.zoo.standin_weights import write_checkpoint
-    from tracker.vot.workflow import analysis, evaluate
+    from tracker.vot.toolkit import analysis, evaluate
 
     ws = static_workspace(tmp_path, 45, write_checkpoint(tmp_path / "weights", MODEL))
     evaluate(ws, ["slow"], "realtime", realtime_fps=realtime_fps)
@@ -95,9 +95,9 @@ def test_frames_are_skipped_at_the_requested_rate(tmp_path, realtime_fps, capsys
 
 
 def test_mixing_rates_in_one_results_folder_is_refused(tmp_path):
-    from tracker.vot.workflow import _claim_realtime_fps
+    from tracker.vot.realtime_fps import claim_realtime_fps
     ws = workspace(tmp_path, sequences=1, frames=3)
-    _claim_realtime_fps(ws, MODEL, ["realtime"], 20)
+    claim_realtime_fps(ws, MODEL, ["realtime"], 20)
     (ws / "results" / MODEL / "realtime" / "some-sequence").mkdir()
     with pytest.raises(SystemExit, match="holds results at 20 fps for every sequence"):
-        _claim_realtime_fps(ws, MODEL, ["realtime"], None)
+        claim_realtime_fps(ws, MODEL, ["realtime"], None)

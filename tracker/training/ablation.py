@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from ..zoo.paths import REPOSITORY, require_checkout
-from ..vot.workflow import analysis, evaluate
+from ..vot.toolkit import analysis, evaluate
 from ..vot.trackers_ini import TRACKERS_INI
 from .settings import load_training_settings
 

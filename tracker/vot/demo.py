@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import workflow as vot_workflow
+from . import toolkit
 from .trackers_ini import TRACKERS_INI, read_tracker_entry
 from ..errors import CheckpointError
 from ..zoo.paths import REPOSITORY, WEIGHTS_ENV, require_checkout, weights_of
@@ -92,9 +92,9 @@ def run(tracker_id: str, workspace: Path = DEMO_WORKSPACE, sequences: int = 3, f
     before = os.environ.get(WEIGHTS_ENV)
     os.environ[WEIGHTS_ENV] = str(weights)  # what the tracker processes the toolkit starts read
     try:
-        vot_workflow.evaluate(workspace, [tracker_id], None)
-        summary = vot_workflow.analysis(workspace, [tracker_id])
-        vot_workflow.report(workspace, [tracker_id])
+        toolkit.evaluate(workspace, [tracker_id], None)
+        summary = toolkit.analysis(workspace, [tracker_id])
+        toolkit.report(workspace, [tracker_id])
     finally:
         if before is None:
             os.environ.pop(WEIGHTS_ENV)
