@@ -24,7 +24,7 @@ from .machine import cpu_name, matmul_rate
 from .macs import search_macs
 from .report import format_report, plot
 from .steps import compare_paths, outside_network
-from .trax_run import through_trax
+from .trax_run import time_trax_server
 
 
 def weights_for(model: str, standin_folder: Path) -> tuple[Path, bool]:
@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
                                                             args.frames + 1)
         if not args.no_trax and "siammargin" in args.models:
             print("[bench] siammargin through TraX", file=sys.stderr)
-            trax = through_trax(configs["siammargin"], weights["siammargin"][0], scratch / "vga" / "seq",
-                                str(device), scratch)
+            trax = time_trax_server(configs["siammargin"], weights["siammargin"][0], scratch / "vga" / "seq",
+                                    str(device), scratch)
             trax.update(tracker="siammargin", resolution="640x480")
             report["trax"] = trax
         if not args.no_contention and CONTENTION_MODEL in args.models:

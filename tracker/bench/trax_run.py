@@ -9,7 +9,7 @@ from .phases import statistics
 from .realtime_rule import skipped_frames
 
 
-def through_trax(config: Path, weights: Path, sequence_folder: Path, device: str, scratch: Path) -> dict:
+def time_trax_server(config: Path, weights: Path, sequence_folder: Path, device: str, scratch: Path) -> dict:
     """The TraX server driven by the toolkit's own runtime on one sequence: process start →
     handshake, the initialize reply, per-frame reply times (the toolkit's clock: request sent →
     reply parsed), the server's own handling time of each request (decode + step, from its debug

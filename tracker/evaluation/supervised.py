@@ -8,8 +8,8 @@
 - up to `repetitions` runs; stop early once 3 runs are identical (a deterministic tracker).
 
 Over TraX every region travels as C floats printed with 4 decimals ("%.4f"), and the toolkit
-stores float32 results; `through_trax` applies the same rounding to the initial region the tracker
-sees and to the region recorded, so that the results equal what `vot evaluate` writes.
+stores float32 results; `rounded_like_trax` applies the same rounding to the initial region the
+tracker sees and to the region recorded, so that the results equal what `vot evaluate` writes.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ INITIALIZATION, FAILURE, SKIPPED = 1, 2, 0
 EARLY_STOP_RUNS = 3
 
 
-def through_trax(values) -> np.ndarray:
+def rounded_like_trax(values) -> np.ndarray:
     """Numbers as they arrive through TraX: float32, printed '%.4f', parsed back to float32."""
     return np.array([np.float32(f"{np.float32(v):.4f}") for v in np.asarray(values).ravel()],
                     dtype=np.float64)
@@ -58,13 +58,13 @@ def run_supervised_once(tracker, sequence: Sequence, skip_initialize: int = 5,
     frame = 0
     while frame < len(sequence):
         start = time.perf_counter()
-        tracker.init(image(frame), list(through_trax(sequence.groundtruth[frame])))
+        tracker.init(image(frame), list(rounded_like_trax(sequence.groundtruth[frame])))
         times[frame] = time.perf_counter() - start
         trajectory[frame] = INITIALIZATION
         frame += 1
         while frame < len(sequence):
             start = time.perf_counter()
-            region = through_trax(tracker.track(image(frame)).bbox)
+            region = rounded_like_trax(tracker.track(image(frame)).bbox)
             times[frame] = time.perf_counter() - start
             if calculate_overlap(_vot_region(region), groundtruth[frame], (width, height)) <= failure_overlap:
                 trajectory[frame] = FAILURE

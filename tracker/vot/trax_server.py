@@ -131,7 +131,7 @@ def serve(tracker) -> int:
                                  tracker_name="SiamMargin", tracker_family="siamese")
     except Exception as error:  # no client, or it closed the connection before the handshake
         log.error("cannot start the TraX session (is a TraX client, e.g. the VOT toolkit, running this "
-                  "server?): %s", describe(error))
+                  "server?): %s", describe_error(error))
         return EXIT_SETUP_ERROR
     log.info("handshake done")
     while True:
@@ -157,7 +157,7 @@ def serve(tracker) -> int:
         except Exception as error:
             # Bad input (a TrackerError) or a failure of the tracker itself (CUDA out of memory,
             # a cuDNN or graph error, any bug): either way the toolkit must hear why.
-            reason = describe(error)
+            reason = describe_error(error)
             log.error("%s", reason)
             log.debug("traceback of the error above", exc_info=True)
             end_stderr_line()
@@ -168,7 +168,7 @@ def serve(tracker) -> int:
             return EXIT_SESSION_ERROR if isinstance(error, TrackerError) else EXIT_INTERNAL_ERROR
 
 
-def describe(error: Exception) -> str:
+def describe_error(error: Exception) -> str:
     """One line for the log and the TraX quit reason. Our own errors already say what to do;
     anything else is named by its type, with a pointer to the traceback."""
     if isinstance(error, TrackerError):
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         tracker = load_tracker(config, weights=weights, device=args.device, exact=args.exact, warm_up=True,
                                threads=args.threads)
     except Exception as error:  # bad weights/config/device, or a failure while warming up
-        reason = describe(error)
+        reason = describe_error(error)
         log.error("%s", reason)
         log.debug("traceback of the error above", exc_info=True)
         report_setup_error(reason)
