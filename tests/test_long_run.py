@@ -99,14 +99,14 @@ def long_run(tracker, fresh, frames: int, compared: int, box_at) -> Measured:
     the fresh tracker through every shape once) and compares the second pass's work."""
     measured = Measured()
     per_step: list[int] = []
-    evaluate = tracker._evaluate
+    search = tracker._search
 
-    def counting_evaluate(image, center):  # counts the searches of the long-lived tracker
+    def counting_search(image, center):  # counts the searches of the long-lived tracker
         size = tracker.state.search_size
         measured.searches[size] = measured.searches.get(size, 0) + 1
         per_step[-1] += 1
-        return evaluate(image, center)
-    tracker._evaluate = counting_evaluate
+        return search(image, center)
+    tracker._search = counting_search
 
     rss_after_warm_up = None
     for index in range(frames):
@@ -126,7 +126,7 @@ def long_run(tracker, fresh, frames: int, compared: int, box_at) -> Measured:
     gc.collect()
     measured.growth_mb = rss_mb() - rss_after_warm_up
     measured.second_searches = sum(count - 1 for count in per_step)
-    tracker._evaluate = evaluate  # compare both trackers without the counting
+    tracker._search = search  # compare both trackers without the counting
 
     fresh.warm_up()
     old_boxes, fresh_boxes = [], []

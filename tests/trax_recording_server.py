@@ -23,7 +23,7 @@ __all__ = ["main"]
 
 def main(argv: list[str]) -> int:
     record = open(os.environ["RECORD_FILE"], "a")
-    init, track, evaluate = SiameseTracker.init, SiameseTracker.track, SiameseTracker._evaluate
+    init, track, search = SiameseTracker.init, SiameseTracker.track, SiameseTracker._search
     searches: list[int] = []
 
     def write(entry: dict) -> None:
@@ -35,9 +35,9 @@ def main(argv: list[str]) -> int:
         write({"request": "initialize", "center": self.state.center.tolist(), "size": self.state.size.tolist(),
                "search_size": self.state.search_size})
 
-    def recording_evaluate(self, image, center):
+    def recording_search(self, image, center):
         searches.append(self.state.search_size)
-        return evaluate(self, image, center)
+        return search(self, image, center)
 
     def recording_track(self, image):
         searches.clear()
@@ -49,8 +49,8 @@ def main(argv: list[str]) -> int:
 
     def record_from_the_handshake(*args, **kwargs):
         # warm-up runs before the handshake; record only what the client asked for
-        SiameseTracker.init, SiameseTracker.track, SiameseTracker._evaluate = (
-            recording_init, recording_track, recording_evaluate)
+        SiameseTracker.init, SiameseTracker.track, SiameseTracker._search = (
+            recording_init, recording_track, recording_search)
         return server_class(*args, **kwargs)
 
     import trax

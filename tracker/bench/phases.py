@@ -1,9 +1,8 @@
 """A tracker step split into phases: crop, network, post-processing, online update.
 
-The algorithm (tracker/core/siamese_tracker.py) knows nothing of timing. `PhaseTimedTracker` is a
-SiameseTracker whose steps are wrapped: the search crop (`_crop_search`), the network (its
-runner's `search`), the choice of the box (`_choose`) and the online update
-(`_update_cls_kernels`) each charge their wall-clock time to a phase.
+The algorithm (tracker/core/siamese_tracker.py) knows nothing of timing: it runs each phase of a
+search inside `tracker.phase_timer(phase)`. `PhaseTimes` is such a timer; it charges each phase's
+wall-clock time to its name.
 """
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ PHASES = ("decode", "crop", "network", "post", "update")
 
 
 class PhaseTimes:
-    """Seconds spent per named phase since the last `reset`.
+    """Seconds spent per named phase since the last `reset`; a SiameseTracker's `phase_timer`.
 
     `synchronize` (e.g. torch.cuda.synchronize) runs at the end of each phase, so that
     asynchronous device work is charged to the phase that queued it.
@@ -50,60 +49,27 @@ class PhaseTimes:
         return seconds
 
 
-class _TimedRunner:
-    """A NetworkRunner whose searches are charged to the "network" phase."""
-
-    def __init__(self, runner, times: PhaseTimes):
-        self._runner, self._times = runner, times
-
-    def __getattr__(self, name: str):
-        return getattr(self._runner, name)
-
-    def search(self, patch, kernels):
-        with self._times("network"):
-            return self._runner.search(patch, kernels)
-
-
-class PhaseTimedTracker(SiameseTracker):
-    """The same tracker (same runner, same settings), with its steps timed into `phase_times`."""
-
-    def __init__(self, tracker: SiameseTracker):
-        device = tracker.runner.device
-        synchronize = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
-        self.phase_times = PhaseTimes(synchronize)
-        super().__init__(_TimedRunner(tracker.runner, self.phase_times), tracker.settings)
-
-    def _crop_search(self, *args):
-        with self.phase_times("crop"):
-            return super()._crop_search(*args)
-
-    def _choose(self, *args):
-        with self.phase_times("post"):
-            return super()._choose(*args)
-
-    def _update_cls_kernels(self, *args):
-        with self.phase_times("update"):
-            return super()._update_cls_kernels(*args)
-
-
-def make_tracker(config: Path, weights: Path, device: str, exact: bool, warm: bool = True) -> PhaseTimedTracker:
+def make_tracker(config: Path, weights: Path, device: str, exact: bool, warm: bool = True) -> SiameseTracker:
+    """A tracker whose `phase_timer` is a PhaseTimes (synchronising on CUDA)."""
     # warm_up=False: on CUDA load_tracker would warm up itself; the first-use measurement needs a cold one.
-    tracker = PhaseTimedTracker(load_tracker(config, weights=weights, device=device, exact=exact, warm_up=False))
+    tracker = load_tracker(config, weights=weights, device=device, exact=exact, warm_up=False)
+    gpu = tracker.runner.device
+    tracker.phase_timer = PhaseTimes((lambda: torch.cuda.synchronize(gpu)) if gpu.type == "cuda" else None)
     if warm:
         tracker.warm_up()
     return tracker
 
 
-def timed_step(tracker: PhaseTimedTracker, path: Path) -> dict[str, float]:
-    """One frame: decode + track, split into phases (milliseconds)."""
+def timed_step(tracker: SiameseTracker, path: Path) -> dict[str, float]:
+    """One frame: decode + track, split into phases (milliseconds); `tracker` from make_tracker."""
     start = time.perf_counter()
     image = read_image(str(path))
     decode = time.perf_counter() - start
-    tracker.phase_times.reset()
+    tracker.phase_timer.reset()
     start = time.perf_counter()
     tracker.track(image)
     total = time.perf_counter() - start
-    row = {phase: 1000 * seconds for phase, seconds in tracker.phase_times.reset().items()}
+    row = {phase: 1000 * seconds for phase, seconds in tracker.phase_timer.reset().items()}
     row["decode"] = 1000 * decode
     row["step"] = 1000 * total              # the tracker step (crop + network + post + update)
     return row

@@ -9,6 +9,8 @@ rates), so every ablation row of the SiamMargin talk is a config.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +25,14 @@ from .images import as_bgr_uint8
 from ..nets import Kernels
 from .network_runner import NetworkRunner
 from .online_update import blend, sample_target_features
+
+
+PhaseTimer = Callable[[str], AbstractContextManager]  # phase name → a context the phase runs in
+_NO_TIMING = nullcontext()  # reusable: entering and leaving it does nothing
+
+
+def _untimed(phase: str) -> AbstractContextManager:
+    return _NO_TIMING
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ class TrackState:
 
 
 @dataclass
-class Evaluation:
+class SearchResult:
     """The outcome of one search at one position."""
     center: np.ndarray
     size: np.ndarray
@@ -69,13 +79,17 @@ class Evaluation:
 class SiameseTracker:
     """Single-object tracker. `init` may be called again at any time; it resets everything.
 
-    A search is four steps: `_crop_search`, `runner.search`, `_choose`, `_update_cls_kernels`
-    (the benchmark times each from outside, in tracker/bench/phases.py).
+    A search runs four phases: "crop" (the search image), "network", "post" (decode, penalise,
+    choose the box) and "update" (the online cls-kernel update, when on). `phase_timer`, if set,
+    is called with each phase's name and must return a context manager that the phase runs
+    inside (the benchmark's timer, tracker/bench/phases.py); unset, a shared no-op one is used.
     """
 
-    def __init__(self, runner: NetworkRunner, settings: TrackerSettings):
+    def __init__(self, runner: NetworkRunner, settings: TrackerSettings,
+                 phase_timer: PhaseTimer | None = None):
         self.runner = runner
         self.settings = settings
+        self.phase_timer: PhaseTimer = _untimed if phase_timer is None else phase_timer
         a = settings.anchor
         self.geometries = {
             size: SearchGeometry(size, settings.score_size(size),
@@ -123,16 +137,16 @@ class SiameseTracker:
             raise TrackerError("track() called before init(): initialise the tracker with a region first")
         image = as_bgr_uint8(image)
         state, s = self.state, self.settings
-        result = self._evaluate(image, state.center)
+        result = self._search(image, state.center)
         if s.second_search.enabled and result.score < s.second_search.score_threshold:
             # "One more search": the target probably moved on; look where its motion points.
-            result = self._evaluate(image, state.center + s.second_search.momentum * state.last_motion)
+            result = self._search(image, state.center + s.second_search.momentum * state.last_motion)
         state.last_motion = result.center - state.center
         if not np.all(np.isfinite(state.last_motion)):
             # Broken network output (inf/NaN box): no usable motion for the next second search.
             state.last_motion = np.zeros(2)
         state.max_speed = max(state.max_speed, result.speed)
-        state.center, state.size = _clip(result.center, result.size, image.shape)
+        state.center, state.size = _clip_to_image(result.center, result.size, image.shape)
         if s.adaptive_search.enabled:
             large = self._is_small(state.size, image) or state.max_speed > s.adaptive_search.speed_threshold
             state.search_size = s.adaptive_search.large_instance_size if large else s.instance_size
@@ -145,32 +159,31 @@ class SiameseTracker:
         area_ratio = (size[0] * size[1]) / float(image.shape[0] * image.shape[1])
         return area_ratio < self.settings.adaptive_search.area_ratio
 
-    def _evaluate(self, image: np.ndarray, center: np.ndarray) -> Evaluation:
+    def _search(self, image: np.ndarray, center: np.ndarray) -> SearchResult:
         """One search around `center` with the current size, kernels and search size."""
-        state, s = self.state, self.settings
+        state, s, phase = self.state, self.settings, self.phase_timer
         geometry = self.geometries[state.search_size]
         size = state.size
         context = s.context_amount * np.sum(size)
         template_side = np.sqrt((size[0] + context) * (size[1] + context))
         scale = s.exemplar_size / template_side
         search_side = round(template_side * (geometry.instance_size / s.exemplar_size))
-        crop = self._crop_search(image, center, geometry.instance_size, search_side)
-        output = self.runner.search(crop, state.kernels)
+        with phase("crop"):
+            crop = crop_and_resize(image, center, geometry.instance_size, search_side, state.fill,
+                                   s.crop_rounding)
+        with phase("network"):
+            output = self.runner.search(crop, state.kernels)
         # Random or broken weights can overflow exp() in the decode; the published code carries on
         # with inf/NaN candidates (the penalty rules them out or the clip tames them), so do we.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            result = self._choose(output, geometry, center, scale)
+            with phase("post"):
+                result = self._choose_box(output, geometry, center, scale)
             if s.online_update.enabled:
-                self._update_cls_kernels(result, result.size * scale)
+                with phase("update"):
+                    self._update_cls_kernels(result, result.size * scale)
         return result
 
-    def _crop_search(self, image: np.ndarray, center: np.ndarray, instance_size: int,
-                     search_side: int) -> np.ndarray:
-        """The search image: a `search_side` square around `center`, resized to `instance_size`."""
-        return crop_and_resize(image, center, instance_size, search_side, self.state.fill,
-                               self.settings.crop_rounding)
-
-    def _choose(self, output, geometry: SearchGeometry, center: np.ndarray, scale: float) -> Evaluation:
+    def _choose_box(self, output, geometry: SearchGeometry, center: np.ndarray, scale: float) -> SearchResult:
         """Decodes the outputs, penalises and windows them, and moves the box to the best anchor."""
         s, size = self.settings, self.state.size
         score, boxes = self._decode(output.cls, output.loc, geometry)
@@ -190,8 +203,8 @@ class SiameseTracker:
         new_size = np.array([size[0] * (1 - lr) + box[2] * lr, size[1] * (1 - lr) + box[3] * lr])
         offset = boxes[:2, best]
         speed = float((offset[0] ** 2 + offset[1] ** 2) ** 0.5)
-        return Evaluation(new_center, new_size, float(score[best]), float(pscore[best]),
-                          box[:2] * scale, speed, output.features)
+        return SearchResult(new_center, new_size, float(score[best]), float(pscore[best]),
+                            box[:2] * scale, speed, output.features)
 
     def _decode(self, cls: torch.Tensor, loc: torch.Tensor, geometry: SearchGeometry):
         """Foreground probability (float32, A·n²) and boxes (4 × A·n², float32, crop pixels)."""
@@ -206,7 +219,7 @@ class SiameseTracker:
         score, delta = host[:score.numel()], host[score.numel():].reshape(4, -1)
         return score, decode_boxes(delta, geometry.anchors)
 
-    def _update_cls_kernels(self, result: Evaluation, size_in_crop: np.ndarray) -> None:
+    def _update_cls_kernels(self, result: SearchResult, size_in_crop: np.ndarray) -> None:
         u, state = self.settings.online_update, self.state
         samples = [sample_target_features(features, result.offset, size_in_crop, u.context,
                                           self.settings.anchor.stride, kernel.size(-1) + 2)
@@ -249,7 +262,7 @@ def _clamp(value: float, low: float, high: float) -> float:
     return low if np.isnan(value) else max(low, min(value, high))
 
 
-def _clip(center: np.ndarray, size: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
+def _clip_to_image(center: np.ndarray, size: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
     """Centre inside the image, size between 10 px and the image size: always finite."""
     height, width = shape[:2]
     return (np.array([_clamp(center[0], 0, width), _clamp(center[1], 0, height)], dtype=np.float64),
