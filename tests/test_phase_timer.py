@@ -2,10 +2,10 @@
 online update on) update inside the timer's context, in that order; outputs do not change."""
 from contextlib import contextmanager
 
-import numpy as np
 import pytest
 
 from conftest import REPO
+from test_api import frames
 from tracker import load_tracker
 
 
@@ -22,28 +22,20 @@ class PhaseRecorder:
         self.events.append(f"<{phase}")
 
 
-def frames(count=5):
-    rng = np.random.default_rng(3)
-    images = []
-    for i in range(count):
-        image = rng.integers(40, 90, (240, 320, 3), dtype=np.uint8)
-        image[90 + 2 * i:140 + 2 * i, 120 + 3 * i:170 + 3 * i] = (20, 200, 230)
-        images.append(image)
-    return images
+TINY = REPO / "models" / "siammargin_tiny"  # our model: small, weights committed
 
 
-@pytest.mark.parametrize("model, phases", [
-    ("siammargin", ["crop", "network", "post", "update"]),   # online update on
-    ("siamrpn_alex_dwxcorr", ["crop", "network", "post"]),    # online update off
+@pytest.mark.parametrize("config, phases", [
+    ("config.yaml", ["crop", "network", "post", "update"]),                      # online update on
+    ("ablation/row3_margin_no_update.yaml", ["crop", "network", "post"]),        # online update off
 ])
-def test_each_search_runs_its_phases_inside_the_timer(standin_weights, model, phases):
-    config = REPO / "models" / model / "config.yaml"
-    plain = load_tracker(config, weights=standin_weights(model))
-    timed = load_tracker(config, weights=standin_weights(model))
+def test_each_search_runs_its_phases_inside_the_timer(config, phases):
+    plain = load_tracker(TINY / config, weights=TINY / "model.pth")
+    timed = load_tracker(TINY / config, weights=TINY / "model.pth")
     recorder = timed.phase_timer = PhaseRecorder()
-    images = frames()
-    plain.init(images[0], (120, 90, 50, 50))
-    timed.init(images[0], (120, 90, 50, 50))
+    images = frames(5)
+    plain.init(images[0], (80, 60, 40, 40))
+    timed.init(images[0], (80, 60, 40, 40))
     assert recorder.events == []  # init is not a search
     one_search = [event for phase in phases for event in (f"{phase}>", f"<{phase}")]
     for image in images[1:]:
