@@ -43,6 +43,11 @@ def write_ini(folder, **commands):
     return path
 
 
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(ValueError, match=f"^{tmp_path / 'none.ini'} not found: tracker ids are defined there"):
+        read_tracker_entry("SiamMargin", tmp_path / "none.ini")
+
+
 def test_every_argument_of_the_server_is_read(tmp_path):
     ini = write_ini(tmp_path, gpu=SERVER_CALL.format(
         "['--config', 'c.yaml', '--weights', '/w/model.pth', '--device', 'cuda:1', '--exact']"),

@@ -38,8 +38,12 @@ class TrackerEntry:
 
 
 def read_tracker_entry(identifier: str, trackers_ini: Path = TRACKERS_INI) -> TrackerEntry:
-    """The entry `identifier` of `trackers_ini`. ValueError (one line) for an id it does not
-    define or a command that does not call the TraX server's main([...]) with valid arguments."""
+    """The entry `identifier` of `trackers_ini`. ValueError (one line) for a missing file, an id it
+    does not define or a command that does not call the TraX server's main([...]) with valid
+    arguments."""
+    if not trackers_ini.is_file():
+        raise ValueError(f"{trackers_ini} not found: tracker ids are defined there; run from a "
+                         f"checkout of the repository")
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(trackers_ini)
     if identifier not in parser:
