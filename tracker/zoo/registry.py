@@ -1,10 +1,12 @@
 """The registry of models: everything the code knows about a model, in one entry per model.
 
 An entry names the model (the `architecture` of a config and the folder `models/<name>/`), says
-how to build its network and where its published checkpoint can be downloaded (if anywhere; a
-model whose weights live in the repository has none). A network pysot's config.yaml files can
-describe is given as that description (a `PysotNetwork`, which builds it), so that pysot's own
-config files load; any other network (SiamMargin's, ours) as its class or factory function.
+how to build its network, its head family (which section of its config describes the outputs:
+`anchor` or `points`), and where its published checkpoint can be downloaded (if anywhere, with
+the file's SHA-256 where it is known; a model whose weights live in the repository has none). A
+network pysot's config.yaml files can describe is given as that description (a `PysotNetwork`,
+which builds it), so that pysot's own config files load; any other network (SiamMargin's,
+NanoTrack's, ours) as its class or factory function.
 Adding a model is adding one entry (and its models/<name>/config.yaml); configs, checkpoint
 loading, stand-in weights, the downloader and the benchmark all read this registry.
 """
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from ..nets import SiameseNetwork
 from ..nets.heads import AdjustAllLayer, DepthwiseRPN
 from ..nets.mobilenet import MobileNetV2
+from ..nets.mobilenet_v3 import SMALL_TO_48, SMALL_TO_96, MobileNetV3Small
+from ..nets.nanotrack import BanHeadV1, BanHeadV2, BanHeadV3, NanoTrackNet
 from ..nets.siamese import PysotSiamRPN, SiamMarginNet
 from .pysot_network import PysotNetwork
 
@@ -26,6 +30,8 @@ class Model:
     build: Callable[[], SiameseNetwork]  # a freshly initialised network: a class, a function, or a
                                          # PysotNetwork (pysot's description, which builds it)
     download: str | None = None          # URL of the published checkpoint, if there is one
+    sha256: str | None = None            # its SHA-256, checked by the downloader, where known
+    head: str = "anchor"                 # the config section of its outputs: "anchor" | "points"
 
     @property
     def pysot(self) -> PysotNetwork | None:
@@ -42,6 +48,22 @@ def _siammargin_tiny() -> SiameseNetwork:
     return PysotSiamRPN(MobileNetV2(1.0, last_layer=4), AdjustAllLayer([64], [64]),
                         DepthwiseRPN(5, 64, 64, margin_cls=True))
 
+
+def _nanotrack_v1() -> SiameseNetwork:
+    return NanoTrackNet(MobileNetV3Small(SMALL_TO_48), BanHeadV1(), neck_channels=64)
+
+
+def _nanotrack_v2() -> SiameseNetwork:
+    return NanoTrackNet(MobileNetV3Small(SMALL_TO_48), BanHeadV2(48), neck_channels=64)
+
+
+def _nanotrack_v3() -> SiameseNetwork:
+    return NanoTrackNet(MobileNetV3Small(SMALL_TO_96), BanHeadV3(96), neck_channels=96)
+
+
+# NanoTrack's published checkpoints (HonglinChu/SiamTrackers, Apache-2.0), at a fixed commit.
+NANOTRACK_FILES = ("https://raw.githubusercontent.com/HonglinChu/SiamTrackers/"
+                   "248663fde6bf7c40190cf10ee396d5662919ecd3/NanoTrack/models/pretrained/")
 
 # Checkpoints: the SiamMargin submission's model.pth (VOT2019 trackers archive, mirrored in
 # github.com/Horacehxw/SiamMargin), and pysot's model zoo (Google Drive links of STVIR/pysot
@@ -69,6 +91,13 @@ MODELS: dict[str, Model] = {model.name: model for model in (
           download="https://drive.google.com/uc?export=download&id=1t62x56Jl7baUzPTo0QrC4jJnwvPZm-2m"),
     # Ours: trained by tracker/training, weights committed in models/siammargin_tiny/.
     Model("siammargin_tiny", _siammargin_tiny),
+    # NanoTrack v1, v2, v3: anchor-free point heads (models/nanotrack_v*/config.yaml).
+    Model("nanotrack_v1", _nanotrack_v1, head="points", download=NANOTRACK_FILES + "nanotrackv1.pth",
+          sha256="2a24bbfd1163a7692ab22100336a54de55dde12301b7d8ae7a4e745fb10b09a3"),
+    Model("nanotrack_v2", _nanotrack_v2, head="points", download=NANOTRACK_FILES + "nanotrackv2.pth",
+          sha256="938a320c560fd8c8d6a148a76a072bca29c529ce16591c9a2157859ee0ecc5e1"),
+    Model("nanotrack_v3", _nanotrack_v3, head="points", download=NANOTRACK_FILES + "nanotrackv3.pth",
+          sha256="4f0d25108385a67bdec5fa01ca37c74acb72343b53996dd645fe18b86e512e69"),
 )}
 
 
