@@ -2,7 +2,8 @@
 
 A checkpoint is untrusted data: it is read with `weights_only=True`, so a pickle that tries to
 run code is refused instead of executed. Accepted layouts: a bare state dict, or one wrapped as
-{"state_dict": ...}; keys may carry DataParallel's `module.` prefix. Every tensor the network
+{"state_dict": ...} beside other entries (NanoTrack's files: {"epoch", "state_dict", "optimizer"});
+keys may carry DataParallel's `module.` prefix. Every tensor the network
 needs must be present with its shape; anything extra is an error too (pysot silently keeps
 random weights for missing keys, which is how a wrong checkpoint goes unnoticed).
 """
@@ -12,6 +13,7 @@ import os
 import pickle
 import zipfile
 
+import numpy
 import torch
 from torch import nn
 
@@ -20,6 +22,16 @@ from .registry import MODELS, build_network
 
 OPTIONAL_SUFFIX = "num_batches_tracked"  # BN bookkeeping absent from PyTorch < 0.4 checkpoints
 SHOWN = 5                                 # how many keys an error message lists
+
+try:
+    from numpy._core.multiarray import scalar as _numpy_scalar  # numpy ≥ 2
+except ImportError:  # numpy 1.x
+    from numpy.core.multiarray import scalar as _numpy_scalar
+# NanoTrack's published files keep their optimizer's state, which pickles numpy scalars. These
+# three types rebuild numpy scalars and dtypes from plain data (no code runs); the safe loader
+# is told about them for each load only (a scoped allowlist, not a global registration).
+NUMPY_SCALAR_TYPES = [(_numpy_scalar, "numpy.core.multiarray.scalar"), numpy.dtype,
+                      type(numpy.dtype("float64"))]
 
 
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -30,7 +42,8 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     if os.path.getsize(path) == 0:
         raise CheckpointError(f"weights file is empty: {path}")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        with torch.serialization.safe_globals(NUMPY_SCALAR_TYPES):
+            data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         raise CheckpointError(f"{_unpickling_problem(path, str(e))}: {path}") from None
     except (EOFError, RuntimeError, zipfile.BadZipFile, ValueError, OSError, UnicodeDecodeError) as e:
