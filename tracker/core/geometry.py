@@ -173,6 +173,26 @@ def decode_boxes(delta: np.ndarray, anchors: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
+# Points (NanoTrack's anchor-free heads: one box per score-map cell, flat index = y · n + x)
+
+def make_points(stride: int, score_size: int) -> np.ndarray:
+    """(n², 2) float32 [x, y] of each cell's point in search-crop pixels relative to its centre:
+    (i − n//2)·stride, as the published code places them, so an even n is not symmetric
+    (−128 … 112 for n = 16, stride 16) while an odd one is (−112 … 112 for n = 15)."""
+    offsets = (np.arange(score_size) - score_size // 2) * stride
+    xs, ys = np.meshgrid(offsets, offsets)
+    return np.stack([xs.reshape(-1), ys.reshape(-1)], axis=1).astype(np.float32)
+
+
+def decode_points(distances: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Boxes (4 × N: cx, cy, w, h, float32, crop pixels from the centre) from the head's distances
+    (4 × N: left, top, right, bottom, from each point to the box's sides) and the points (N × 2)."""
+    x1, y1 = points[:, 0] - distances[0], points[:, 1] - distances[1]
+    x2, y2 = points[:, 0] + distances[2], points[:, 1] + distances[3]
+    return np.stack([(x1 + x2) * 0.5, (y1 + y2) * 0.5, x2 - x1, y2 - y1]).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
 # Crops
 
 def crop_origin(center: float, size: int, rounding: str) -> int:
