@@ -108,3 +108,46 @@ def single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# NanoTrack: the published checkpoints and the published tracker's outputs (../shared).
+NANOTRACK_VERSIONS = ["nanotrack_v1", "nanotrack_v2", "nanotrack_v3"]
+SHARED_ROOT = SHARED.parent
+
+
+def _shared_file(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"reference material not found: {path} (CI has ../shared beside the clone)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def nanotrack_weights():
+    """Path of the published checkpoint of nanotrack_v1/v2/v3 (byte-identical copies in ../shared)."""
+    return lambda model: _shared_file(SHARED_ROOT / "weights" / "nanotrack" / f"{model}.pth")
+
+
+@pytest.fixture(scope="session")
+def nanotrack_golden():
+    """The published NanoTrack tracker's outputs (../shared/reference/golden/README.md says what
+    each key holds)."""
+    return lambda model: np.load(_shared_file(SHARED / "golden" / f"{model}.npz"))
+
+
+@pytest.fixture(scope="session")
+def sequence_frames():
+    """The frames of a golden trajectory's sequence, read from ../shared/data/sequences with the
+    package's own reader, each checked against the crc32 of the frame the reference decoded."""
+    import zlib
+
+    from tracker.core.images import read_image
+
+    def get(golden, sequence: str) -> list[np.ndarray]:
+        root = _shared_file(SHARED_ROOT / "data" / "sequences")
+        frames = []
+        for name, crc in zip(golden[f"{sequence}/frame_files"], golden[f"{sequence}/frame_crc32"]):
+            frame = read_image(str(root / str(name)))
+            assert zlib.crc32(frame.tobytes()) == crc, f"{name} decodes differently here than for the reference"
+            frames.append(frame)
+        return frames
+    return get

@@ -1,0 +1,67 @@
+"""NanoTrack v1, v2, v3 against the published code run with the published weights
+(../shared/reference/golden/nanotrack_v*.npz; README.md there says how they were made).
+
+Network outputs: the published files loaded through our safe loader, the exact path, on the
+stored template and search crops. Tolerance 1e-5 relative to the largest reference value: float32
+summation order is all that may differ (measured on an AMD EPYC: bit-identical with 2 threads, as
+the reference ran; ≤ 1.4e-6 with 1 thread). A wrong layer, activation or order moves them by
+orders of magnitude more.
+"""
+import numpy as np
+import pytest
+import torch
+
+from conftest import NANOTRACK_VERSIONS
+from tracker.core.geometry import decode_points, make_points, make_window
+from tracker.zoo.checkpoint import load_weights
+from tracker.zoo.registry import build_network
+
+NETWORK_TOLERANCE = 1e-5
+SCORE_SIDE = {"nanotrack_v1": 16, "nanotrack_v2": 16, "nanotrack_v3": 15}
+
+
+def relative_error(actual: torch.Tensor, expected: np.ndarray) -> float:
+    actual = actual.detach().double().numpy()
+    assert actual.shape == expected.shape
+    return float(np.abs(actual - expected).max() / np.abs(expected).max())
+
+
+def network_input(crop: np.ndarray) -> torch.Tensor:
+    """HWC uint8 BGR crop → 1×3×S×S float32 0–255, as the published tracker feeds it."""
+    return torch.from_numpy(crop).permute(2, 0, 1).unsqueeze(0).float()
+
+
+@pytest.fixture(scope="module")
+def published_network(nanotrack_weights):
+    def get(model: str) -> torch.nn.Module:
+        network = build_network(model)
+        load_weights(network, nanotrack_weights(model), model)
+        return network
+    return get
+
+
+@pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
+@torch.inference_mode()
+def test_network_outputs_equal_the_published_network(model, published_network, nanotrack_golden):
+    g = nanotrack_golden(model)
+    network = published_network(model)
+    kernels, template_features = network.template(network_input(g["net/z"]))
+    output = network.search(network_input(g["net/x"]), kernels)
+    assert relative_error(template_features[0], g["net/zf"]) < NETWORK_TOLERANCE
+    assert relative_error(output.features[0], g["net/xf"]) < NETWORK_TOLERANCE
+    assert relative_error(output.cls, g["net/cls"]) < NETWORK_TOLERANCE
+    assert relative_error(output.loc, g["net/loc"]) < NETWORK_TOLERANCE
+    side = SCORE_SIDE[model]
+    assert output.cls.shape == (1, 2, side, side) and output.loc.shape == (1, 4, side, side)
+
+
+@pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
+def test_points_decoding_and_window_equal_the_published_tracker(model, nanotrack_golden):
+    """On the published network's own outputs, so this checks our geometry alone: bit for bit."""
+    g = nanotrack_golden(model)
+    side = SCORE_SIDE[model]
+    points = make_points(16, side)
+    np.testing.assert_array_equal(points, g["net/points"])
+    distances = g["net/loc"].astype(np.float32).reshape(4, -1)  # stored widened from float32
+    np.testing.assert_array_equal(decode_points(distances, points), g["net/pred_bbox"].astype(np.float32))
+    np.testing.assert_array_equal(make_window(side, 1), g["net/window"])
