@@ -93,6 +93,13 @@ def test_pickle_that_runs_code_is_refused_and_does_not_run(tmp_path):
     assert not marker.exists()
 
 
+def test_numpy_types_beyond_the_three_allowed_are_refused_in_one_line(tmp_path, alex_state):
+    path = save({"state_dict": alex_state, "optimizer": {"lr": np.float32(0.005)}}, tmp_path / "model.pth")
+    with pytest.raises(CheckpointError) as e:
+        load_tracker(ALEX_CONFIG, weights=path)
+    assert "refusing to load a checkpoint holding <class 'numpy.dtypes.Float32DType'>" in one_line_error(e)
+
+
 def test_wrong_architecture_says_what_it_looks_like(standin_weights):
     with pytest.raises(CheckpointError) as e:
         load_tracker(R50_CONFIG, weights=standin_weights("siamrpn_alex_dwxcorr"))
@@ -153,3 +160,38 @@ def test_fp16_checkpoint_loads_as_fp32(tmp_path, alex_state):
     # fp16 rounding of the weights (3 significant digits) moves the kernels a little, not a lot.
     error = (rounded - full).abs().max() / full.abs().max()
     assert 0 < error < 1e-2
+
+
+def test_training_checkpoint_with_numpy_scalars_loads_and_the_allowlist_stays_scoped(tmp_path, alex_state):
+    """NanoTrack's layout: {"epoch", "state_dict", "optimizer"}, numpy scalars in the optimizer
+    state. It loads like the bare state dict, and the numpy types are allowed for that load only."""
+    training = {"epoch": 26, "state_dict": alex_state,
+                "optimizer": {"state": {0: {"momentum_buffer": torch.zeros(3), "step": np.float64(7.0)}},
+                              "param_groups": [{"lr": np.float64(0.005)}]}}
+    path = save(training, tmp_path / "training.pth")
+    with pytest.raises(Exception, match="numpy"):  # what the safe loader alone says about this file
+        torch.load(path, weights_only=True)
+    allowed_before = list(torch.serialization.get_safe_globals())
+    loaded = template_output(load_tracker(ALEX_CONFIG, weights=path))
+    assert torch.equal(loaded, template_output(load_tracker(ALEX_CONFIG, weights=save(alex_state, tmp_path / "bare.pth"))))
+    assert torch.serialization.get_safe_globals() == allowed_before
+
+
+def test_training_checkpoint_carrying_code_is_refused_and_does_not_run(tmp_path, alex_state):
+    """Code hidden beside the weights (in the optimizer entry, which the tracker never uses) is
+    still refused: the numpy allowlist opens nothing else."""
+    marker = tmp_path / "attack-ran"
+    path = save({"epoch": 3, "state_dict": alex_state,
+                 "optimizer": {"state": {0: {"step": np.float64(7.0)}}, "param_groups": [_RunsCode(marker)]}},
+                tmp_path / "model.pth")
+    with pytest.raises(CheckpointError) as e:
+        load_tracker(ALEX_CONFIG, weights=path)
+    assert "refusing to load" in one_line_error(e)
+    assert not marker.exists()
+
+
+def test_numpy_types_beyond_the_three_allowed_are_refused_in_one_line(tmp_path, alex_state):
+    path = save({"state_dict": alex_state, "optimizer": {"lr": np.float32(0.005)}}, tmp_path / "model.pth")
+    with pytest.raises(CheckpointError) as e:
+        load_tracker(ALEX_CONFIG, weights=path)
+    assert "refusing to load a checkpoint holding <class 'numpy.dtypes.Float32DType'>" in one_line_error(e)

@@ -29,8 +29,10 @@ except ImportError:  # numpy 1.x
     from numpy.core.multiarray import scalar as _numpy_scalar
 # NanoTrack's published files keep their optimizer's state, which pickles numpy scalars. These
 # three types rebuild numpy scalars and dtypes from plain data (no code runs); the safe loader
-# is told about them for each load only (a scoped allowlist, not a global registration).
-NUMPY_SCALAR_TYPES = [(_numpy_scalar, "numpy.core.multiarray.scalar"), numpy.dtype,
+# is told about them for each load only (a scoped allowlist, not a global registration). The
+# scalar constructor is named numpy.core.multiarray.scalar in files numpy 1.x wrote (NanoTrack's),
+# numpy._core.multiarray.scalar in files numpy 2 writes: both names are accepted.
+NUMPY_SCALAR_TYPES = [_numpy_scalar, (_numpy_scalar, "numpy.core.multiarray.scalar"), numpy.dtype,
                       type(numpy.dtype("float64"))]
 
 
@@ -72,6 +74,9 @@ def _unpickling_problem(path: str, message: str) -> str:
         if "GLOBAL" in line:  # e.g. "Trying to load unsupported GLOBAL posix.system ..."
             return ("refusing to load a checkpoint that would run pickled Python code "
                     f"({line.strip().rstrip('.')}); only plain tensor state dicts are accepted")
+        if "but got <class" in line:  # a type the safe loader does not rebuild (e.g. a numpy float32)
+            return (f"refusing to load a checkpoint holding {line.rpartition('but got ')[2].strip()}, "
+                    "which the safe loader does not rebuild; only plain tensor state dicts are accepted")
     return "cannot read weights file (corrupt, or not a PyTorch checkpoint)"
 
 
