@@ -4,9 +4,11 @@ $SIAMMARGIN_WEIGHTS/<model>/model.pth, else models/<model>/model.pth in a checko
 
     python -m tracker.zoo.download [MODEL ...]
 
-Each model's source is its `download` entry in tracker/zoo/registry.py. No checksums are published
-for these files, so none are invented here: a download is accepted only if it loads strictly
-into the model's architecture (every key and shape), and its SHA-256 is printed for your records.
+Each model's source is its `download` entry in tracker/zoo/registry.py. A download is accepted only
+if it loads strictly into the model's architecture (every key and shape) and, where the registry
+records the file's SHA-256 (NanoTrack's files, fetched from the published repository at a fixed
+commit), only if it has exactly that hash. pysot's and SiamMargin's files come with no published
+checksums, so none are invented for them; every download's SHA-256 is printed for your records.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .checkpoint import load_weights
-from ..errors import TrackerError
+from ..errors import CheckpointError, TrackerError
 from .registry import MODELS, build_network
 from .paths import weights_path
 
@@ -48,8 +50,25 @@ def fetch(url: str, target: Path, check: Callable[[str], None] | None = None, ti
     return digest.hexdigest()
 
 
+def require_sha256(path: str | os.PathLike, expected: str, source: str) -> None:
+    """CheckpointError unless the file at `path` has the SHA-256 `expected`."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if digest != expected:
+        raise CheckpointError(f"the file from {source} has SHA-256 {digest}, expected {expected} "
+                              "(a corrupted download, or not the published file); nothing was saved")
+
+
 def download(model: str, url: str, target: Path) -> None:
-    digest = fetch(url, target, check=lambda path: load_weights(build_network(model), path, model))  # strict
+    """Fetches `url` into `target`, keeping it only if it has the registry's SHA-256 (where one is
+    recorded) and loads strictly into `model`'s network."""
+    expected = MODELS[model].sha256
+
+    def check(path: str) -> None:
+        if expected is not None:
+            require_sha256(path, expected, url)
+        load_weights(build_network(model), path, model)  # strict
+
+    digest = fetch(url, target, check=check)
     print(f"{model}: {target} (sha256 {digest})")
 
 
@@ -69,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             failures += 1
             print(f"{model}: could not download from {MODELS[model].download} ({error}).\n"
                   f"  Download it by hand (pysot: MODEL_ZOO.md links, Google Drive or Baidu Yun code "
-                  f"j9yb; SiamMargin: the VOT2019 trackers archive) and save it as {target}",
+                  f"j9yb; SiamMargin: the VOT2019 trackers archive; NanoTrack: NanoTrack/models/"
+                  f"pretrained/ of github.com/HonglinChu/SiamTrackers) and save it as {target}",
                   file=sys.stderr)
     return 1 if failures else 0
 
