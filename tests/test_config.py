@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 import yaml
 
-from conftest import PYSOT_MODELS, REPO, pysot_config_file
+from conftest import NANOTRACK_VERSIONS, PYSOT_MODELS, REPO, pysot_config_file
 from tracker import ConfigError
 from tracker.config import load_config
 
@@ -33,11 +33,11 @@ def error_of(tmp_path, data) -> str:
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(REPO)))
 def test_shipped_configs_load(path):
     config = load_config(path)
-    assert config.architecture in {"siammargin", "siammargin_tiny", *PYSOT_MODELS}
+    assert config.architecture in {"siammargin", "siammargin_tiny", *PYSOT_MODELS, *NANOTRACK_VERSIONS}
 
 
 def test_every_model_folder_exists():
-    for name in ["siammargin", "siammargin_tiny", *PYSOT_MODELS]:
+    for name in ["siammargin", "siammargin_tiny", *PYSOT_MODELS, *NANOTRACK_VERSIONS]:
         assert (REPO / "models" / name / "config.yaml").is_file()
 
 

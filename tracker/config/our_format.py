@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from ..core.settings import CROP_ROUNDINGS, AnchorConfig, TrackerSettings
+from ..core.settings import CROP_ROUNDINGS, AnchorConfig, PointConfig, TrackerSettings
 from ..zoo.registry import MODELS, model_names
 from .model_config import Config
 from .parameters import features, parameters, read_parameters
@@ -27,11 +27,17 @@ def _feature(raw: Any, name: str, feature_type: type, source: str):
     return feature_type(enabled=True, **values) if enabled else feature_type()
 
 
-def _anchor(raw: Any, source: str) -> AnchorConfig:
-    section = mapping(raw, source, "tracker.anchor")
-    names = set(parameters(AnchorConfig))
-    check_keys(section, names, names, source, "tracker.anchor")
-    return AnchorConfig(**read_parameters(AnchorConfig, section, source, "tracker.anchor"))
+# The config section describing each head family's outputs (the registry says which a model has).
+_HEAD_SECTIONS = {"anchor": AnchorConfig, "points": PointConfig}
+_HEAD_NAMES = {"anchor": "an anchor head (pysot, SiamMargin)", "points": "a point head (NanoTrack)"}
+
+
+def _head(raw: Any, section_type: type, source: str, key: str):
+    """The anchor or points section: every declared parameter, nothing else."""
+    section = mapping(raw, source, key)
+    names = set(parameters(section_type))
+    check_keys(section, names, names, source, key)
+    return section_type(**read_parameters(section_type, section, source, key))
 
 
 def parse_config(data: Any, source: str = "<memory>") -> Config:
@@ -43,14 +49,22 @@ def parse_config(data: Any, source: str = "<memory>") -> Config:
         raise fail(source, "architecture",
                    f"unknown architecture {architecture!r}; known: {', '.join(model_names())}")
     raw = mapping(data["tracker"], source, "tracker")
-    required = {f.name for f in fields(TrackerSettings)}
+    head = MODELS[architecture].head
+    for other in set(_HEAD_SECTIONS) - {head}:
+        if other in raw:
+            raise fail(source, f"tracker.{other}",
+                       f"architecture {architecture!r} has {_HEAD_NAMES[head]}: its outputs are described "
+                       f"by tracker.{head}, not tracker.{other}")
+    required = {f.name for f in fields(TrackerSettings)} - set(_HEAD_SECTIONS) | {head}
     check_keys(raw, required, required, source, "tracker")
     values = read_parameters(TrackerSettings, raw, source, "tracker")
     if raw["crop_rounding"] not in CROP_ROUNDINGS:
         raise fail(source, "tracker.crop_rounding",
                    f"expected one of {', '.join(CROP_ROUNDINGS)}, got {raw['crop_rounding']!r}")
     values["crop_rounding"] = raw["crop_rounding"]
-    values["anchor"] = _anchor(raw["anchor"], source)
+    for section, section_type in _HEAD_SECTIONS.items():
+        key = f"tracker.{section}"
+        values[section] = _head(raw[section], section_type, source, key) if section == head else None
     for name, feature_type in features().items():
         values[name] = _feature(raw[name], name, feature_type, source)
     settings = TrackerSettings(**values)

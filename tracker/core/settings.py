@@ -51,6 +51,13 @@ class AnchorConfig:
 
 
 @dataclass(frozen=True)
+class PointConfig:
+    """NanoTrack's anchor-free head: one box per score-map cell, predicted as distances from the
+    cell's point (geometry.make_points) to the box's sides."""
+    stride: int = parameter(lo=1, integer=True)
+
+
+@dataclass(frozen=True)
 class OnlineUpdate:
     """SiamMargin's moving-average update of the cls kernel from the tracked target (ROI-Align)."""
     enabled: bool = False
@@ -92,14 +99,20 @@ class TrackerSettings:
     base_size: int = parameter(lo=0, integer=True, pysot=("TRACK.BASE_SIZE", 8))
     context_amount: float = parameter(lo=0, pysot=("TRACK.CONTEXT_AMOUNT", 0.5))
     crop_rounding: str                 # half_up: pysot's floor(x + 0.5); half_even: Python's round()
-    anchor: AnchorConfig
+    anchor: AnchorConfig | None        # the head family: anchor boxes (pysot, SiamMargin) ...
     online_update: OnlineUpdate
     second_search: SecondSearch
     adaptive_search: AdaptiveSearch
+    points: PointConfig | None = None  # ... or points (NanoTrack); exactly one of the two is set
+
+    @property
+    def stride(self) -> int:
+        """Distance between neighbouring score-map cells, in search-crop pixels."""
+        return self.points.stride if self.points is not None else self.anchor.stride
 
     def score_size(self, instance_size: int) -> int:
         """Side of the score map for a search image of `instance_size` pixels."""
-        return (instance_size - self.exemplar_size) // self.anchor.stride + 1 + self.base_size
+        return (instance_size - self.exemplar_size) // self.stride + 1 + self.base_size
 
     def instance_sizes(self) -> tuple[int, ...]:
         """Every search size this tracker can use."""

@@ -6,6 +6,10 @@ With every feature off this is pysot's SiamRPNTracker; with all on and the SiamM
 is the VOT2019 submission. On pysot's multi-level heads the online update keeps one cls kernel per
 level (each level samples its own search features on the same grid and updates with the same
 rates), so every ablation row of the SiamMargin talk is a config.
+
+With a point head (NanoTrack, settings.points) it is also NanoTrack's published tracker: the same
+crops, penalty, window and state update; only the decoding of the outputs (distances from each
+cell's point instead of offsets from anchors) and the score map's geometry differ.
 """
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ import torch.nn.functional as F
 
 from .settings import TrackerSettings
 from ..errors import ConfigError, TrackerError
-from .geometry import (channel_fill, crop_and_resize, decode_boxes, make_anchors, make_window,
-                       region_to_center_size)
+from .geometry import (channel_fill, crop_and_resize, decode_boxes, decode_points, make_anchors,
+                       make_points, make_window, region_to_center_size)
 from .images import as_bgr_uint8
 from ..nets import Kernels
 from .network_runner import NetworkRunner
@@ -46,8 +50,8 @@ class SearchGeometry:
     """Everything that depends only on the search size."""
     instance_size: int
     score_size: int
-    anchors: np.ndarray  # (A·n², 4) float32
-    window: np.ndarray   # (A·n²,) float64
+    grid: np.ndarray     # anchors (A·n², 4: cx, cy, w, h) or points (n², 2: x, y), float32
+    window: np.ndarray   # (A·n²,) float64 (A = 1 for points)
 
 
 @dataclass
@@ -90,14 +94,16 @@ class SiameseTracker:
         self.runner = runner
         self.settings = settings
         self.phase_timer: PhaseTimer = _untimed if phase_timer is None else phase_timer
-        a = settings.anchor
-        self.geometries = {
-            size: SearchGeometry(size, settings.score_size(size),
-                                 make_anchors(a.stride, a.ratios, a.scales, settings.score_size(size)),
-                                 make_window(settings.score_size(size), a.count))
-            for size in settings.instance_sizes()
-        }
+        self.geometries = {size: self._geometry(size) for size in settings.instance_sizes()}
         self.state: TrackState | None = None
+
+    def _geometry(self, instance_size: int) -> SearchGeometry:
+        """The score map's cells at one search size: anchors, or points for a point head."""
+        n, points, anchor = self.settings.score_size(instance_size), self.settings.points, self.settings.anchor
+        if points is not None:
+            return SearchGeometry(instance_size, n, make_points(points.stride, n), make_window(n, 1))
+        return SearchGeometry(instance_size, n, make_anchors(anchor.stride, anchor.ratios, anchor.scales, n),
+                              make_window(n, anchor.count))
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -184,7 +190,7 @@ class SiameseTracker:
         return result
 
     def _choose_box(self, output, geometry: SearchGeometry, center: np.ndarray, scale: float) -> SearchResult:
-        """Decodes the outputs, penalises and windows them, and moves the box to the best anchor."""
+        """Decodes the outputs, penalises and windows them, and moves the box to the best cell."""
         s, size = self.settings, self.state.size
         score, boxes = self._decode(output.cls, output.loc, geometry)
 
@@ -212,17 +218,19 @@ class SiameseTracker:
         if n != geometry.score_size:
             raise ConfigError(
                 f"the network produces a {n}×{n} score map at search size {geometry.instance_size}, "
-                f"but the config's exemplar_size/base_size/anchor.stride give {geometry.score_size}")
-        # Scores: (2A, n, n) → (2, A·n²): background block, then foreground block.
+                f"but the config's exemplar_size/base_size/stride give {geometry.score_size}")
+        # Scores: (2A, n, n) → (2, A·n²): background block, then foreground block (A = 1 for points).
         score = F.softmax(cls.reshape(2, -1), dim=0)[1]
         host = torch.cat([score, loc.reshape(-1)]).cpu().numpy()  # the one device→host copy
-        score, delta = host[:score.numel()], host[score.numel():].reshape(4, -1)
-        return score, decode_boxes(delta, geometry.anchors)
+        score, loc = host[:score.numel()], host[score.numel():].reshape(4, -1)
+        if self.settings.points is not None:  # loc: distances (left, top, right, bottom)
+            return score, decode_points(loc, geometry.grid)
+        return score, decode_boxes(loc, geometry.grid)  # loc: offsets dx, dy, dw, dh
 
     def _update_cls_kernels(self, result: SearchResult, size_in_crop: np.ndarray) -> None:
         u, state = self.settings.online_update, self.state
         samples = [sample_target_features(features, result.offset, size_in_crop, u.context,
-                                          self.settings.anchor.stride, kernel.size(-1) + 2)
+                                          self.settings.stride, kernel.size(-1) + 2)
                    for features, kernel in zip(result.features, state.first_cls)]
         # (the template feature side is the kernel side + 2: the kernel conv is 3×3 unpadded)
         rate = u.update_rate * result.best_pscore
