@@ -87,17 +87,14 @@ def test_pickle_that_runs_code_is_refused_and_does_not_run(tmp_path):
 
     marker, path = tmp_path / "attack-ran", tmp_path / "model.pth"
     save({"state_dict": {"x": _RunsCode(marker)}}, path)
+    assert_refused_without_running(path, marker)
+
+
+def assert_refused_without_running(path, marker):
     with pytest.raises(CheckpointError) as e:
         load_tracker(ALEX_CONFIG, weights=path)
     assert "refusing to load" in one_line_error(e)
     assert not marker.exists()
-
-
-def test_numpy_types_beyond_the_three_allowed_are_refused_in_one_line(tmp_path, alex_state):
-    path = save({"state_dict": alex_state, "optimizer": {"lr": np.float32(0.005)}}, tmp_path / "model.pth")
-    with pytest.raises(CheckpointError) as e:
-        load_tracker(ALEX_CONFIG, weights=path)
-    assert "refusing to load a checkpoint holding <class 'numpy.dtypes.Float32DType'>" in one_line_error(e)
 
 
 def test_wrong_architecture_says_what_it_looks_like(standin_weights):
@@ -184,10 +181,7 @@ def test_training_checkpoint_carrying_code_is_refused_and_does_not_run(tmp_path,
     path = save({"epoch": 3, "state_dict": alex_state,
                  "optimizer": {"state": {0: {"step": np.float64(7.0)}}, "param_groups": [_RunsCode(marker)]}},
                 tmp_path / "model.pth")
-    with pytest.raises(CheckpointError) as e:
-        load_tracker(ALEX_CONFIG, weights=path)
-    assert "refusing to load" in one_line_error(e)
-    assert not marker.exists()
+    assert_refused_without_running(path, marker)
 
 
 def test_numpy_types_beyond_the_three_allowed_are_refused_in_one_line(tmp_path, alex_state):
