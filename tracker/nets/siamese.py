@@ -20,7 +20,8 @@ from .resnet import MarginResNet
 
 @dataclass
 class Kernels:
-    """Per-level correlation kernels of one template."""
+    """Correlation kernels of one template: one per level (pysot, SiamMargin), or one per
+    correlation of each branch (NanoTrack, tracker/nets/nanotrack.py)."""
     cls: list[torch.Tensor]
     loc: list[torch.Tensor]
 
