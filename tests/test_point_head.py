@@ -113,3 +113,18 @@ def test_online_update_on_a_point_head_is_refused(tmp_path):
 def test_overrides_reach_the_points_section():
     config, effective = load_with_overrides(NANOTRACK_CONFIG, ["tracker.points.stride=8"])
     assert config.tracker.points.stride == 8 and "anchor" not in effective["tracker"]
+
+
+def test_training_refuses_a_point_head_model_in_one_line(tmp_path):
+    import dataclasses
+
+    from tracker import TrackerError
+    from tracker.training.settings import load_training_settings
+    from tracker.training.train import Trainer
+
+    settings = load_training_settings(REPO / "models" / "siammargin_tiny" / "train.yaml")
+    settings = dataclasses.replace(settings, tracker_config=str(NANOTRACK_CONFIG))
+    with pytest.raises(TrackerError) as e:
+        Trainer(settings, [], None, tmp_path)
+    assert str(e.value) == (f"tracker_config {NANOTRACK_CONFIG}: training builds anchor targets, and this "
+                            "config's model has a point head (NanoTrack); train an anchor model")

@@ -222,10 +222,10 @@ class SiameseTracker:
         # Scores: (2A, n, n) → (2, A·n²): background block, then foreground block (A = 1 for points).
         score = F.softmax(cls.reshape(2, -1), dim=0)[1]
         host = torch.cat([score, loc.reshape(-1)]).cpu().numpy()  # the one device→host copy
-        score, loc = host[:score.numel()], host[score.numel():].reshape(4, -1)
-        if self.settings.points is not None:  # loc: distances (left, top, right, bottom)
-            return score, decode_points(loc, geometry.grid)
-        return score, decode_boxes(loc, geometry.grid)  # loc: offsets dx, dy, dw, dh
+        score, regression = host[:score.numel()], host[score.numel():].reshape(4, -1)
+        if self.settings.points is not None:  # distances (left, top, right, bottom)
+            return score, decode_points(regression, geometry.grid)
+        return score, decode_boxes(regression, geometry.grid)  # offsets dx, dy, dw, dh
 
     def _update_cls_kernels(self, result: SearchResult, size_in_crop: np.ndarray) -> None:
         u, state = self.settings.online_update, self.state

@@ -109,6 +109,9 @@ class Trainer:
         self.device = torch.device(device)
         self.tracker_config = settings.tracker_config_path()
         tracker = load_config(self.tracker_config).tracker
+        if tracker.anchor is None:
+            raise TrackerError(f"tracker_config {self.tracker_config}: training builds anchor targets, and "
+                               "this config's model has a point head (NanoTrack); train an anchor model")
         self.anchors = make_anchors(tracker.anchor.stride, tracker.anchor.ratios, tracker.anchor.scales,
                                     tracker.score_size(tracker.instance_size))
         sequences = read_data(data) if data else []
