@@ -48,7 +48,8 @@ def test_a_published_model_by_name_uses_its_downloaded_weights(standin_weights, 
 def test_a_config_file_needs_weights():
     with pytest.raises(CheckpointError, match="no weights given for the config .*config.yaml: pass weights="):
         load_tracker(TINY / "config.yaml")
-    with pytest.raises(ConfigError, match="unknown model 'siammargin_huge'; registered models: siammargin, "):
+    with pytest.raises(ConfigError, match="unknown model 'siammargin_huge'; registered models: nanotrack_v1, "
+                                          "nanotrack_v2, nanotrack_v3, siammargin, "):
         model_config("siammargin_huge")
 
 
