@@ -1,9 +1,11 @@
 """Shared fixtures: stand-in checkpoints made by the project itself (every test that does not
 compare with golden data uses them), and the reference material in ../shared with the checkpoints
-built from it (golden-equivalence tests only; they skip where ../shared is absent).
+built from it. Where ../shared is absent the golden-equivalence tests, the NanoTrack tests and the
+tests on real sequences skip (the README says how many).
 
-$SIAMMARGIN_SHARED overrides where ../shared is (set it to a missing folder to check that only the
-golden tests skip without it)."""
+$SIAMMARGIN_SHARED overrides where ../shared is for the reference material, the NanoTrack files and
+the NanoTrack golden tests' frames; dataset_layouts and the other tests on real sequences read
+../shared/data itself."""
 from __future__ import annotations
 
 import importlib.util
