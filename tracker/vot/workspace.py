@@ -15,7 +15,7 @@ def check_workspace(workspace: Path) -> None:
     sequences = workspace / "sequences" / "list.txt"
     if not sequences.is_file():
         raise SystemExit(f"no sequences in {workspace / 'sequences'}: generate demo data with "
-                         f"`scripts/make_demo_data` or copy VOT2019 there (README, VOT2019 data)")
+                         f"`scripts/make_demo_data` or copy VOT2019 there (docs/vot-toolkit.md, VOT2019 data)")
 
 
 def _load_workspace(workspace: Path):
