@@ -77,18 +77,12 @@ def work(tracker, frame) -> tuple[Counter, int]:
         nonlocal lines
         lines += event == "line"
         return count
-    # The cyclic garbage collector runs when allocation counts cross thresholds, which depend on
-    # the whole process's history, and the finalisers it triggers run Python lines inside the
-    # step: collect first and keep it off while counting, so both trackers are counted alike.
-    gc.collect()
-    gc.disable()
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as recorded:
         sys.settrace(count)
         try:
             result = tracker.track(frame)
         finally:
             sys.settrace(None)
-            gc.enable()
     operators = Counter((e.name, str(e.input_shapes)) for e in recorded.events())
     return result, operators, lines
 
@@ -130,7 +124,25 @@ def long_run(tracker, fresh, frames: int, compared: int, box_at) -> Measured:
 
     fresh.warm_up()
     old_boxes, fresh_boxes = [], []
-    for repeat in range(2):
+    # The cyclic garbage collector runs when allocation counts cross thresholds that depend on the
+    # whole process's history, and the finalisers it triggers run Python lines inside a counted
+    # step (CI counted 690,466 lines for one tracker, 690,610 for the other): it stays off while
+    # the two trackers are compared.
+    gc.collect()
+    gc.disable()
+    try:
+        compare(tracker, fresh, compared, box_at, old_boxes, fresh_boxes, measured)
+    finally:
+        gc.enable()
+    measured.same_boxes = old_boxes == fresh_boxes
+    return measured
+
+
+def compare(tracker, fresh, compared: int, box_at, old_boxes: list, fresh_boxes: list, measured: Measured) -> None:
+    """Both trackers on the same `compared` frames, twice; the second pass's work is measured
+    (profiling and tracing cost ~20× a step: the first pass only brings the fresh tracker through
+    every shape once)."""
+    for measuring in (False, True):
         old_work, fresh_work = [Counter(), 0], [Counter(), 0]
         for index in range(compared):
             frame, box = frame_at(index)
@@ -138,13 +150,14 @@ def long_run(tracker, fresh, frames: int, compared: int, box_at) -> Measured:
                 if index % REINIT_EVERY == 0:
                     t.init(frame, box_at(index, box))
                     continue
+                if not measuring:
+                    boxes.append(t.track(frame).bbox)
+                    continue
                 result, operators, calls = work(t, frame)
                 totals[0] += operators
                 totals[1] += calls
                 boxes.append(result.bbox)
     measured.old_work, measured.fresh_work = tuple(old_work), tuple(fresh_work)
-    measured.same_boxes = old_boxes == fresh_boxes
-    return measured
 
 
 def check(measured: Measured, frames: int, name: str) -> None:
@@ -164,7 +177,7 @@ def check(measured: Measured, frames: int, name: str) -> None:
 def test_alexnet_memory_flat_and_no_slowdown_over_5000_frames(standin_weights):
     config, weights = REPO / "models" / "siamrpn_alex_dwxcorr" / "config.yaml", standin_weights("siamrpn_alex_dwxcorr")
     tracker, fresh = load_tracker(config, weights=weights), load_tracker(config, weights=weights)
-    measured = long_run(tracker, fresh, 5000, 500, lambda index, box: box)
+    measured = long_run(tracker, fresh, 5000, 150, lambda index, box: box)
     check(measured, 5000, "AlexNet")
     assert set(measured.searches) == {287} and measured.second_searches == 0  # pysot: no features
 
