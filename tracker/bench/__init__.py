@@ -12,15 +12,17 @@ as the VOT toolkit runs it: process start to handshake, per-frame reply times, a
 VOT's real-time rule would skip at 20 and 30 fps; and, for SiamMargin-tiny at 1280×720, the step
 with the package's thread and OpenMP wait policy against the naive one (every core, libgomp's
 spinning default), each in its own process, alone and beside a competing CPU-bound process that
-the benchmark starts and stops. Writes a table (stdout), bench.json and
-latency.png. Weights: the real ones where present (README, Weights), else stand-in weights
+the benchmark starts and stops; and NanoTrack v1/v2/v3 (exact and fast) beside OpenCV's
+cv2.TrackerNano.update() on the same frames, interleaved, at 1 and 2 threads on both sides (ratio
+ours/OpenCV; --nano-onnx names the folder of OpenCV's v2 ONNX pair). Writes a table (stdout),
+bench.json, latency.png and, with NanoTrack, opencv_nano.png. Weights: the real ones where present (README, Weights), else stand-in weights
 (speed does not depend on weight values, except how often SiamMargin searches twice).
 
 One module per job: machine (CPU name, matrix-multiply rate), macs (a network's MACs), frames
 (the JPEG sequences), phases (a tracker step split into phases), steps (exact against fast, and
 the work outside the network), first_use, realtime_rule (the frames VOT's real-time rule skips),
 trax_run (the server under the toolkit's runtime), contention (shared cores) with step_process (a
-tracker stepped in a process of its own), report (table and plot), cli (the command).
+tracker stepped in a process of its own), opencv_nano (NanoTrack beside OpenCV's TrackerNano), report (table and plot), cli (the command).
 """
 from .macs import search_macs
 from .realtime_rule import skipped_frames

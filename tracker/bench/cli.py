@@ -13,7 +13,7 @@ from .. import resolve_device
 from ..config import load_config
 from ..errors import CheckpointError
 from ..zoo.registry import model_names
-from ..zoo.paths import MODELS_FOLDER, REPOSITORY, require_checkout, weights_of
+from ..zoo.paths import MODELS_FOLDER, REPOSITORY, require_checkout, weights_of, weights_path
 from ..zoo.standin_weights import write_checkpoint
 from ..core.threads import set_threads
 from . import __doc__ as DESCRIPTION
@@ -22,6 +22,7 @@ from .first_use import first_use
 from .frames import write_frames
 from .machine import cpu_name, matmul_rate
 from .macs import search_macs
+from .opencv_nano import NANOTRACK_MODELS, compare_with_opencv, plot_opencv_nano
 from .report import format_report, plot
 from .steps import compare_paths, outside_network
 from .trax_run import time_trax_server
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"skip the shared-cores measurement ({CONTENTION_MODEL} beside a competing process)")
     parser.add_argument("--threads", type=int, metavar="N",
                         help="intra-op threads of this process's measurements (default: PyTorch's)")
+    parser.add_argument("--nano-onnx", type=Path, metavar="FOLDER",
+                        help="folder of NanoTrack v2's ONNX pair for OpenCV's TrackerNano "
+                             "(default: nanotrack_v2's weights folder)")
     args = parser.parse_args(argv)
     require_checkout("the benchmark (scripts/bench)")
     if args.frames < 4:
@@ -96,6 +100,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[bench] {CONTENTION_MODEL}: alone and beside a competing process", file=sys.stderr)
             report["contention"] = contention(configs[CONTENTION_MODEL], weights[CONTENTION_MODEL][0],
                                               str(device), scratch, args.frames)
+        nanotrack = {m: configs[m] for m in args.models if m in NANOTRACK_MODELS}
+        if nanotrack and device.type == "cpu":
+            print("[bench] NanoTrack beside OpenCV's TrackerNano, 1 and 2 threads", file=sys.stderr)
+            report["opencv_nano"] = compare_with_opencv(
+                nanotrack, {m: weights[m][0] for m in nanotrack}, paths, region,
+                args.nano_onnx or weights_path("nanotrack_v2").parent)
+            set_threads(report["machine"]["threads"])  # (the comparison set its own)
+            plot_opencv_nano(report["opencv_nano"], args.out / "opencv_nano.png")
     (args.out / "bench.json").write_text(json.dumps(report, indent=1))
     plot(report, args.out / "latency.png")
     print(format_report(report))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .contention import format_contention
+from .opencv_nano import format_opencv_nano
 
 
 def format_report(report: dict) -> str:
@@ -47,6 +48,8 @@ def format_report(report: dict) -> str:
                     if "outside_network" in report else []),
                   f"  real-time rule would skip {t['skipped_at_30fps']} of {t['frames']} frames at 30 fps, "
                   f"{t['skipped_at_20fps']} at 20 fps"]
+    if "opencv_nano" in report:
+        lines += ["", *format_opencv_nano(report["opencv_nano"])]
     if "contention" in report:
         lines += ["", *format_contention(report["contention"])]
     if not report["real_weights"]:
