@@ -4,8 +4,9 @@
   and a bias, so inference skips a pass over every feature map. The folded weights are computed
   in float64 and rounded once to float32.
 - split_correlations: SiamMargin's cls correlation as two plain depthwise correlations.
-- fuse_for_cpu: each convolution with its activation (and a ResNet block's residual add) as one
-  oneDNN call on weights laid out once.
+- fuse_for_cpu: each convolution with its activation (ReLU, ReLU6, hard-swish; and a ResNet or
+  MobileNetV3 block's residual add) as one oneDNN call on weights laid out once; MobileNetV3's
+  squeeze-excite and NanoTrack's channel attention as fused 1×1 convolutions.
 Together they move network outputs by at most ~2e-4 relative on the golden stand-in networks,
 the size of float32's own error there (tests/test_fast_path.py states the tolerance and why).
 """
@@ -61,7 +62,8 @@ def _folded_conv(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
 # ---------------------------------------------------------------------------------------------
 # CPU: convolution + bias + activation (+ residual add) in one oneDNN call, weights prepacked.
 
-_ACTIVATIONS = {nn.ReLU: ("relu", []), nn.ReLU6: ("hardtanh", [0.0, 6.0])}
+_ACTIVATIONS = {nn.ReLU: ("relu", []), nn.ReLU6: ("hardtanh", [0.0, 6.0]), nn.Hardswish: ("hardswish", []),
+                nn.Hardsigmoid: ("hardsigmoid", []), nn.Sigmoid: ("sigmoid", [])}
 
 
 class FusedConv(nn.Module):
@@ -73,6 +75,7 @@ class FusedConv(nn.Module):
         super().__init__()
         self.params = (list(conv.padding), list(conv.stride), list(conv.dilation), conv.groups)
         self.attr, self.scalars = _ACTIVATIONS[type(activation)] if activation is not None else ("none", [])
+        self.binary_unary = None if activation is None else self.attr  # the binary op spells "none" as None
         # The blocked layout is chosen for one input shape (the search size's); others still
         # compute correctly with it.
         weight = torch.ops.mkldnn._reorder_convolution_weight(conv.weight.detach(), *self.params, input_size)
@@ -84,7 +87,7 @@ class FusedConv(nn.Module):
             return torch.ops.mkldnn._convolution_pointwise(x, self.weight, self.bias, *self.params,
                                                            self.attr, self.scalars, "")
         return torch.ops.mkldnn._convolution_pointwise.binary(x, residual, self.weight, self.bias, *self.params,
-                                                              "add", None, self.attr, self.scalars, "")
+                                                              "add", None, self.binary_unary, self.scalars, "")
 
 
 class FusedBottleneck(nn.Module):
@@ -104,26 +107,82 @@ class FusedBottleneck(nn.Module):
         return self.conv3(self.conv2(self.conv1(x)), residual)
 
 
+class FusedSqueezeExcite(nn.Module):
+    """MobileNetV3's squeeze-excite with its two linear layers as 1×1 convolutions that apply
+    their activations (ReLU, hard-sigmoid) inside oneDNN: mean, two calls, one multiply."""
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        first, first_activation, second, second_activation = block.fc
+        self.reduce = FusedConv(_as_conv(first), first_activation, [1, first.in_features, 1, 1])
+        self.expand = FusedConv(_as_conv(second), second_activation, [1, second.in_features, 1, 1])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.expand(self.reduce(x.mean((2, 3), keepdim=True)))
+
+
+def _as_conv(linear: nn.Linear) -> nn.Conv2d:
+    conv = nn.Conv2d(linear.in_features, linear.out_features, 1)
+    with torch.no_grad():
+        conv.weight.copy_(linear.weight[:, :, None, None])
+        conv.bias.copy_(linear.bias)
+    return conv
+
+
+class FusedInvertedResidual(nn.Module):
+    """A folded MobileNetV3 block with a shortcut: its projection (the last convolution, only
+    folded BatchNorms after it) adds the block's input inside the oneDNN call."""
+
+    def __init__(self, block: nn.Module, input_sizes: dict[nn.Module, list[int]]):
+        super().__init__()
+        layers = list(block.conv)
+        last = max(i for i, layer in enumerate(layers) if isinstance(layer, nn.Conv2d))
+        if not all(isinstance(layer, nn.Identity) for layer in layers[last + 1:]):
+            raise RuntimeError("an inverted residual block with layers after its projection is not folded")
+        self.body = nn.Sequential(*layers[:last])  # fused by fuse_for_cpu's Sequential pass
+        self.project = FusedConv(layers[last], None, input_sizes[layers[last]])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.project(self.body(x), x)
+
+
 def fuse_for_cpu(network: nn.Module, search_side: int) -> nn.Module:
     """Rewrites a BatchNorm-folded Siamese network, in place, for oneDNN on the CPU: every
-    Bottleneck becomes a FusedBottleneck, the ResNet stem's conv1 takes its ReLU, in every
-    nn.Sequential a convolution directly followed by a ReLU/ReLU6 (the folded BN in between is an
-    Identity) becomes one FusedConv, and every other convolution a FusedConv without activation.
+    Bottleneck becomes a FusedBottleneck, every squeeze-excite a FusedSqueezeExcite, every
+    inverted residual with a shortcut a FusedInvertedResidual, channel attention's 1×1 convolutions
+    take their ReLU and sigmoid, the ResNet stem's conv1 takes its ReLU, in every nn.Sequential a
+    convolution followed by an activation oneDNN applies (only identities in between: folded BNs,
+    absent squeeze-excites) becomes one FusedConv, and every other convolution a FusedConv
+    without activation. (A hard-swish after a squeeze-excite stays: the multiply comes first.)
     Weights are laid out for the input shapes of a template pass and a search at `search_side`."""
+    from .mobilenet_v3 import InvertedResidual, SqueezeExcite
+    from .nanotrack import ChannelAttention
     from .resnet import Bottleneck, _ResNetStem
 
     input_sizes = _conv_input_sizes(network, search_side)
+    for module in list(network.modules()):  # first: the blocks below take these along
+        for name, child in list(module.named_children()):
+            if isinstance(child, SqueezeExcite):
+                setattr(module, name, FusedSqueezeExcite(child))
     for module in list(network.modules()):
         for name, child in list(module.named_children()):
             if isinstance(child, Bottleneck):
                 setattr(module, name, FusedBottleneck(child, input_sizes))
+            if isinstance(child, InvertedResidual) and child.identity:
+                setattr(module, name, FusedInvertedResidual(child, input_sizes))
+    for module in list(network.modules()):
+        if isinstance(module, ChannelAttention):  # fc1 → relu, fc2 → sigmoid
+            module.fc1 = FusedConv(module.fc1, module.relu, input_sizes[module.fc1])
+            module.fc2 = FusedConv(module.fc2, module.sigmoid, input_sizes[module.fc2])
+            module.relu, module.sigmoid = nn.Identity(), nn.Identity()
         if isinstance(module, _ResNetStem):  # conv1 → (folded bn1) → relu
             module.conv1 = FusedConv(module.conv1, module.relu, input_sizes[module.conv1])
             module.relu = nn.Identity()
         if isinstance(module, nn.Sequential):
             layers = list(module)
             for i, layer in enumerate(layers[:-1]):
-                following = [m for m in layers[i + 1:i + 3] if not isinstance(m, nn.Identity)][:1]
+                # (identities between them: folded BatchNorms, absent squeeze-excites)
+                following = [m for m in layers[i + 1:] if not isinstance(m, nn.Identity)][:1]
                 if isinstance(layer, nn.Conv2d) and following and type(following[0]) in _ACTIVATIONS:
                     module[i] = FusedConv(layer, following[0], input_sizes[layer])
                     module[layers.index(following[0], i + 1)] = nn.Identity()
