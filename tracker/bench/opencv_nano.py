@@ -50,12 +50,15 @@ def opencv_tracker(onnx_folder: Path) -> cv2.Tracker:
 def compare_with_opencv(configs: dict[str, Path], weights: dict[str, Path], paths: list[Path], region: tuple,
                         onnx_folder: Path, threads: tuple[int, ...] = (1, 2), repeats: int = 2) -> dict:
     """Step times (ms) of our `configs` (model → config; exact and fast path) and of OpenCV's
-    TrackerNano, interleaved frame by frame, per thread count; `report["skipped"]` says why
-    OpenCV did not run (our rows are then still measured, without ratios)."""
+    TrackerNano, interleaved frame by frame, per thread count (the first is the headline: one
+    thread each side, where a ~100-op network pays no thread wake-ups; docs/performance.md);
+    `report["skipped"]` says why OpenCV did not run (our rows are then still measured, without
+    ratios)."""
     skipped = opencv_unavailable(onnx_folder)
     frames = [read_image(str(path)) for path in paths]  # decoded once: both sides get the same arrays
     box = tuple(int(round(v)) for v in region)
-    result: dict = {"onnx_folder": str(onnx_folder), "skipped": skipped, "repeats": repeats, "by_threads": {}}
+    result: dict = {"onnx_folder": str(onnx_folder), "skipped": skipped, "repeats": repeats,
+                    "headline_threads": threads[0], "by_threads": {}}
     for count in threads:
         set_threads(count)
         cv2.setNumThreads(count)
@@ -105,7 +108,8 @@ def format_opencv_nano(result: dict) -> list[str]:
     for count, row in result["by_threads"].items():
         load = f"load {row['load_before'][0]:.2f} → {row['load_after'][0]:.2f}"
         opencv = f"OpenCV {row['opencv']['median']:.1f} (p90 {row['opencv']['p90']:.1f})" if row["opencv"] else "OpenCV —"
-        lines.append(f"  {count} thread{'s' if count != '1' else ''} ({load}): {opencv}")
+        headline = ", headline" if count == str(result["headline_threads"]) else ""
+        lines.append(f"  {count} thread{'s' if count != '1' else ''} ({load}{headline}): {opencv}")
         for model, cells in row["models"].items():
             parts = [f"{path} {cell['median']:.1f}" + (f" ({cell['over_opencv']:.2f}×)" if "over_opencv" in cell else "")
                      for path, cell in cells.items()]
