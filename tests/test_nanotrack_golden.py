@@ -15,8 +15,7 @@ from conftest import NANOTRACK_VERSIONS, REPO
 from tracker import load_tracker
 from tracker.core.geometry import decode_points, make_points, make_window
 from tracker.core.network_runner import NetworkRunner, cpu_fusion_available
-from tracker.nets.fusion import FusedConv, FusedInvertedResidual, FusedSqueezeExcite
-from tracker.nets.mobilenet_v3 import SqueezeExcite
+from tracker.nets.fusion import FusedConv, FusedInvertedResidual
 from tracker.nets.nanotrack import ChannelAttention
 from tracker.zoo.checkpoint import load_weights
 from tracker.zoo.registry import build_network
@@ -64,17 +63,17 @@ def test_network_outputs_equal_the_published_network(model, published_network, n
     assert output.cls.shape == (1, 2, side, side) and output.loc.shape == (1, 4, side, side)
 
 
-# Blocks with a shortcut (inverted residuals), squeeze-excites, and the hard-swish that follows a
-# squeeze-excite (the one activation oneDNN cannot take into a convolution), per version.
-FUSED_BLOCKS = {"nanotrack_v1": (4, 6, 5), "nanotrack_v2": (4, 6, 5), "nanotrack_v3": (4, 7, 6)}
+# Blocks with a shortcut (inverted residuals), and the hard-swishes that follow a squeeze-excite
+# (the one activation oneDNN cannot take into a convolution: the multiply comes first), per version.
+FUSED_BLOCKS = {"nanotrack_v1": (4, 5), "nanotrack_v2": (4, 5), "nanotrack_v3": (4, 6)}
 
 
 @pytest.mark.skipif(not cpu_fusion_available(), reason="this PyTorch build has no oneDNN fused convolutions")
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
 def test_fast_network_outputs_equal_the_published_network(model, published_network, nanotrack_golden):
     """The fast path (BatchNorm folded; each convolution with its hard-swish/ReLU/ReLU6 and a
-    block's shortcut add in one oneDNN call; squeeze-excite and channel attention as fused 1×1
-    convolutions) within the fast path's tolerance; measured here ≤ 4.3e-6 relative (v1 loc)."""
+    block's shortcut add in one oneDNN call; channel attention's 1×1 convolutions with their
+    ReLU and sigmoid) within the fast path's tolerance; measured here ≤ 4.3e-6 relative (v1 loc)."""
     g = nanotrack_golden(model)
     runner = NetworkRunner(published_network(model), torch.device("cpu"), exact=False, search_sizes=(255,))
     with torch.inference_mode():
@@ -84,11 +83,10 @@ def test_fast_network_outputs_equal_the_published_network(model, published_netwo
     assert relative_error(output.loc, g["net/loc"]) < FAST_TOLERANCE
     # Guards the comparison: it ran the fused network.
     modules = list(runner.search_networks[255].modules())
-    shortcuts, squeezes, hardswishes = FUSED_BLOCKS[model]
+    shortcuts, hardswishes = FUSED_BLOCKS[model]
     assert sum(isinstance(m, FusedInvertedResidual) for m in modules) == shortcuts
-    assert sum(isinstance(m, FusedSqueezeExcite) for m in modules) == squeezes
     assert sum(isinstance(m, torch.nn.Hardswish) for m in modules) == hardswishes
-    assert not any(isinstance(m, (SqueezeExcite, torch.nn.Linear, torch.nn.Sigmoid)) for m in modules)
+    assert not any(isinstance(m, (torch.nn.BatchNorm2d, torch.nn.Sigmoid)) for m in modules)
     attention = [m for m in modules if isinstance(m, ChannelAttention)]
     assert attention and all(isinstance(m.fc2, FusedConv) and m.fc2.attr == "sigmoid" for m in attention)
 
