@@ -84,7 +84,7 @@ def test_siammargin_outputs_update_and_351_fast_equal_exact(reference_state_dict
         kernels = runner.template(g["z"])
         output = runner.search(g["x"], kernels)
         sample = sample_target_features(output.features[0], np.array([pos_x, pos_y]), np.array([w, h]),
-                                        0.3, 8, 7)
+                                        0.3, 8, 7, 16)
         updated = runner.cls_kernels([sample])[0]
         kernels.cls[0] = updated
         output351 = runner.search(g["x351"], kernels)

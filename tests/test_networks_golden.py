@@ -63,7 +63,7 @@ def test_siammargin_network_kernel_update_and_351(reference_state_dict, golden):
     pos_x, pos_y, w, h, score = g["upd_args"]
     update = settings.online_update
     sample = sample_target_features(output.features[0], np.array([pos_x, pos_y]), np.array([w, h]),
-                                    update.context, settings.anchor.stride, 7)
+                                    update.context, settings.anchor.stride, 7, 16)
     new_kernel = network.cls_kernels([sample])[0]
     first = kernels.cls[0]
     _, updated = blend(first, first, new_kernel, update.update_rate * score, update.first_kernel_weight)

@@ -89,10 +89,6 @@ def check_consistency(settings: TrackerSettings, source: str) -> None:
     if large.enabled and large.large_instance_size < settings.exemplar_size:
         raise fail(source, "tracker.adaptive_search.large_instance_size",
                    f"must be at least exemplar_size ({settings.exemplar_size})")
-    if settings.points is not None and settings.online_update.enabled:
-        raise fail(source, "tracker.online_update.enabled",
-                   "the online update samples an anchor head's cls kernel (SiamMargin); a point head "
-                   "(NanoTrack) has no online update yet: set it to false")
     if settings.anchor is not None and settings.anchor.count != ANCHORS_PER_POSITION:
         raise fail(source, "tracker.anchor",
                    f"the networks predict {ANCHORS_PER_POSITION} anchors per position; "

@@ -1,8 +1,8 @@
 """SiamMargin's online update of the cls kernel (ROI-Align on the search features).
 
 After every search, template-sized features are sampled around the predicted target, turned into
-a cls kernel by the head's kernel conv, folded into a moving average, and blended with the first
-frame's kernel:
+cls kernels by the head's template-side work (network.cls_kernels), folded into a moving average,
+and blended with the first frame's kernels:
     average ← (1 − λu·p)·average + λu·p·new,     kernel = λs·first + (1 − λs)·average
 with p the best penalised score of that search.
 """
@@ -14,16 +14,20 @@ import torch.nn.functional as F
 
 
 def sample_target_features(features: torch.Tensor, offset: np.ndarray, size: np.ndarray,
-                           context: float, stride: int, side: int) -> torch.Tensor:
+                           context: float, stride: int, side: int, template_cells: int) -> torch.Tensor:
     """side×side bilinear samples of `features` (1, C, H, W) around the target.
 
     offset: target centre relative to the search-crop centre, size: target (w, h), both in crop
-    pixels. The grid spans (size + context·(w + h)) · side/16 crop pixels — the submission's
-    17-point linspace of which it keeps the middle 7 — and is sampled in float64 with
-    align_corners=True, as PyTorch 0.3.1 did.
+    pixels. Neighbouring samples are (size + context·(w + h)) / template_cells crop pixels apart:
+    template_cells is the template crop's side in feature cells, round(exemplar_size / stride),
+    so that with context ≈ the crop's context the samples are about one feature cell apart, as
+    the template's own features are. For the stride-8 networks that is 16: the submission's
+    17-point linspace over the extent, of which it keeps the middle 7 (side 7); for NanoTrack's
+    stride 16 it is 8, and its side-8 samples span the extent as its 8×8 template features span
+    the whole template crop. Sampled in float64 with align_corners=True, as PyTorch 0.3.1 did.
     """
     extent = np.array([size[0] + context * np.sum(size), size[1] + context * np.sum(size)]) / stride
-    steps = (np.arange(side) - (side - 1) / 2) / 16.0
+    steps = (np.arange(side) - (side - 1) / 2) / float(template_cells)
     grid_x = steps * extent[0] + offset[0] / stride
     grid_y = steps * extent[1] + offset[1] / stride
     # Normalised coordinates: ±1 are the centres of the edge cells, 0 the centre of the map.

@@ -9,7 +9,10 @@ rates), so every ablation row of the SiamMargin talk is a config.
 
 With a point head (NanoTrack, settings.points) it is also NanoTrack's published tracker: the same
 crops, penalty, window and state update; only the decoding of the outputs (distances from each
-cell's point instead of offsets from anchors) and the score map's geometry differ.
+cell's point instead of offsets from anchors) and the score map's geometry differ. The three
+features work on it unchanged: the score map, point grid and window at a larger search size follow
+from the network's stride (16 → 22×22 cells at 351 for v1/v2, 21×21 for v3), and the online update
+samples 8×8 template-sized features (NanoTrackNet.cls_kernels says what it updates per version).
 """
 from __future__ import annotations
 
@@ -228,15 +231,19 @@ class SiameseTracker:
         return score, decode_boxes(regression, geometry.grid)  # offsets dx, dy, dw, dh
 
     def _update_cls_kernels(self, result: SearchResult, size_in_crop: np.ndarray) -> None:
-        u, state = self.settings.online_update, self.state
+        """Template-sized samples of each feature level at the chosen box become new cls kernels
+        (one per level, or per correlation of NanoTrack's cls branch), each blended into its own
+        moving average."""
+        s, state = self.settings, self.state
+        u, template_cells = s.online_update, round(s.exemplar_size / s.stride)
+        sides = self.runner.network.template_feature_sides(state.first_cls)
         samples = [sample_target_features(features, result.offset, size_in_crop, u.context,
-                                          self.settings.stride, kernel.size(-1) + 2)
-                   for features, kernel in zip(result.features, state.first_cls)]
-        # (the template feature side is the kernel side + 2: the kernel conv is 3×3 unpadded)
+                                          s.stride, side, template_cells)
+                   for features, side in zip(result.features, sides)]
         rate = u.update_rate * result.best_pscore
-        for level, new in enumerate(self.runner.cls_kernels(samples)):
-            state.average_cls[level], state.kernels.cls[level] = blend(
-                state.first_cls[level], state.average_cls[level], new, rate, u.first_kernel_weight)
+        for index, new in enumerate(self.runner.cls_kernels(samples)):
+            state.average_cls[index], state.kernels.cls[index] = blend(
+                state.first_cls[index], state.average_cls[index], new, rate, u.first_kernel_weight)
 
     # -- warm-up -------------------------------------------------------------------------------
 

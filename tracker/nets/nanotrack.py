@@ -229,7 +229,23 @@ class NanoTrackNet(SiameseNetwork):
         return self.ban_head.make_kernels(features[0]), features
 
     def cls_kernels(self, features: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The cls branch's kernels made from 8×8 template-sized features (the online update).
+
+        What SiamMargin updates is the template side of the cls correlation; here that is the
+        template *features*, so a sample of the search features replaces them and every
+        template-side computation of the cls branch is redone on it:
+        - v1: the kernel is the features themselves. Its one correlation feeds both towers, so
+          the update moves the box regression too: there is no cls-only template side to update.
+        - v2: the cls branch's 1×1 conv + BN of the features (the loc branch keeps its own).
+        - v3: both cls kernels from the same sample: the pixel-wise one (1×1 conv + BN) and the
+          depthwise one (its centre 4×4, 1×1 conv + BN); the loc branch's stay as initialised.
+        """
         return self.ban_head.make_kernels(features[0]).cls
+
+    def template_feature_sides(self, cls_kernels: list[torch.Tensor]) -> list[int]:
+        """One feature level; its pixel-wise kernel is a 1×1 conv of the template features
+        (or they themselves), so it has their side."""
+        return [cls_kernels[0].size(-1)]
 
     def search(self, image: torch.Tensor, kernels: Kernels) -> SearchOutput:
         features = self.extract(image)

@@ -57,6 +57,11 @@ class SiameseNetwork(nn.Module):
         """cls kernels made from template-sized features (the online update's samples)."""
         return [rpn.cls.make_kernel(f) for rpn, f in zip(self.levels(), features)]
 
+    def template_feature_sides(self, cls_kernels: list[torch.Tensor]) -> list[int]:
+        """Per feature level, the side of the template features that `cls_kernels` takes (what
+        the online update samples): each level's kernel conv is 3×3 unpadded."""
+        return [kernel.size(-1) + 2 for kernel in cls_kernels]
+
     def search(self, image: torch.Tensor, kernels: Kernels) -> SearchOutput:
         features = self.extract(image)
         levels = self.levels()
