@@ -1,5 +1,7 @@
 """The point head (NanoTrack): its grid and decoding against cells worked out by hand, and its
 config section, validated with errors naming the key."""
+import dataclasses
+
 import numpy as np
 import pytest
 import yaml
@@ -102,12 +104,24 @@ def test_bad_points_section(tmp_path, points, problem):
     assert problem in config_error(tmp_path, NANOTRACK_CONFIG, lambda tracker: tracker.update(points=points))
 
 
-def test_online_update_on_a_point_head_is_refused(tmp_path):
-    def update_on(tracker):
-        tracker["online_update"] = {"enabled": True, "update_rate": 0.18, "first_kernel_weight": 0.6,
-                                    "context": 0.3}
-    message = config_error(tmp_path, NANOTRACK_CONFIG, update_on)
-    assert "tracker.online_update.enabled: the online update samples an anchor head's cls kernel" in message
+@pytest.mark.parametrize("row, switched_on", [
+    ("row1_published", []),
+    ("row2_search", ["second_search", "adaptive_search"]),
+    ("row3_update", ["online_update", "second_search", "adaptive_search"]),
+])
+def test_ablation_rows_differ_from_the_published_tracker_only_by_their_switches(row, switched_on):
+    published = load_config(NANOTRACK_CONFIG).tracker
+    t = load_config(REPO / "models" / "nanotrack_v2" / "ablation" / f"{row}.yaml").tracker
+    features = ("online_update", "second_search", "adaptive_search")
+    assert [name for name in features if getattr(t, name).enabled] == switched_on
+    assert dataclasses.replace(t, **{name: getattr(published, name) for name in features}) == published
+
+
+def test_a_point_head_feature_switch_is_validated(tmp_path):
+    def update_without_rate(tracker):
+        tracker["online_update"] = {"enabled": True, "first_kernel_weight": 0.6, "context": 0.5}
+    message = config_error(tmp_path, NANOTRACK_CONFIG, update_without_rate)
+    assert message.endswith("tracker.online_update.update_rate: required key is missing")
 
 
 def test_overrides_reach_the_points_section():
@@ -116,8 +130,6 @@ def test_overrides_reach_the_points_section():
 
 
 def test_training_refuses_a_point_head_model_in_one_line(tmp_path):
-    import dataclasses
-
     from tracker import TrackerError
     from tracker.training.settings import load_training_settings
     from tracker.training.train import Trainer
