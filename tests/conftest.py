@@ -117,6 +117,15 @@ NANOTRACK_VERSIONS = ["nanotrack_v1", "nanotrack_v2", "nanotrack_v3"]
 SHARED_ROOT = SHARED.parent
 
 
+def numpy_types_allowed_for_good() -> list:
+    """The entries of the checkpoint loader's scoped numpy allowlist that torch's safe loader
+    allows outside any scope (there must be none). Only ours are looked at: torch itself adds
+    entries of its own as its modules are first imported (seen: _MeshLayout, NestedTensor)."""
+    from tracker.zoo.checkpoint import NUMPY_SCALAR_TYPES
+
+    return [entry for entry in torch.serialization.get_safe_globals() if entry in NUMPY_SCALAR_TYPES]
+
+
 def _shared_file(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"reference material not found: {path} (CI has ../shared beside the clone)")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REPO
+from conftest import REPO, numpy_types_allowed_for_good
 from tracker import CheckpointError, load_tracker
 
 ALEX_CONFIG = REPO / "models" / "siamrpn_alex_dwxcorr" / "config.yaml"
@@ -168,10 +168,10 @@ def test_training_checkpoint_with_numpy_scalars_loads_and_the_allowlist_stays_sc
     path = save(training, tmp_path / "training.pth")
     with pytest.raises(Exception, match="numpy"):  # what the safe loader alone says about this file
         torch.load(path, weights_only=True)
-    allowed_before = list(torch.serialization.get_safe_globals())
+    assert numpy_types_allowed_for_good() == []
     loaded = template_output(load_tracker(ALEX_CONFIG, weights=path))
     assert torch.equal(loaded, template_output(load_tracker(ALEX_CONFIG, weights=save(alex_state, tmp_path / "bare.pth"))))
-    assert torch.serialization.get_safe_globals() == allowed_before
+    assert numpy_types_allowed_for_good() == []  # allowed for that load only
 
 
 def test_training_checkpoint_carrying_code_is_refused_and_does_not_run(tmp_path, alex_state):

@@ -11,7 +11,7 @@ import re
 import pytest
 import torch
 
-from conftest import NANOTRACK_VERSIONS, SHARED_ROOT
+from conftest import NANOTRACK_VERSIONS, SHARED_ROOT, numpy_types_allowed_for_good
 from tracker import CheckpointError
 from tracker.zoo.checkpoint import read_state_dict
 from tracker.zoo.download import download
@@ -25,9 +25,9 @@ def test_published_file_loads_safely_and_fills_every_key(model, nanotrack_weight
     path = nanotrack_weights(model)
     with pytest.raises(Exception, match="numpy"):  # the safe loader alone refuses these files
         torch.load(path, map_location="cpu", weights_only=True)
-    allowed_before = list(torch.serialization.get_safe_globals())
+    assert numpy_types_allowed_for_good() == []
     state = read_state_dict(path)
-    assert torch.serialization.get_safe_globals() == allowed_before  # nothing registered for good
+    assert numpy_types_allowed_for_good() == []  # allowed for that load only
     expected = build_network(model).state_dict()
     assert set(state) == set(expected)  # backbone, neck and head: nothing missing, nothing extra
     assert all(state[k].shape == v.shape for k, v in expected.items())
