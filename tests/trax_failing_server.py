@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from tracker.core.siamese_tracker import SiameseTracker
-from tracker.vot.trax_server import main
+from tracker.vot import trax_server
 
 __all__ = ["main", "MESSAGE"]
 
@@ -28,5 +28,9 @@ def _failing(name: str):
     return step
 
 
-for _name in ("warm_up", "init", "track"):
-    setattr(SiameseTracker, _name, _failing(_name))
+def main(argv: list[str]) -> int:
+    """The server, with the tracker's steps patched in this (the server's own) process only: a
+    test that imports MESSAGE must not patch the tracker of the test process."""
+    for name in ("warm_up", "init", "track"):
+        setattr(SiameseTracker, name, _failing(name))
+    return trax_server.main(argv)
