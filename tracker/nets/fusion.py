@@ -65,7 +65,7 @@ def _folded_conv(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
 # CPU: convolution + bias + activation (+ residual add) in one oneDNN call, weights prepacked.
 
 _ACTIVATIONS = {nn.ReLU: ("relu", []), nn.ReLU6: ("hardtanh", [0.0, 6.0]), nn.Hardswish: ("hardswish", []),
-                nn.Hardsigmoid: ("hardsigmoid", []), nn.Sigmoid: ("sigmoid", [])}
+                nn.Sigmoid: ("sigmoid", [])}
 
 
 class FusedConv(nn.Module):
