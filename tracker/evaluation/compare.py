@@ -6,6 +6,9 @@ over sequences, as the OTB toolkit and pysot average), and time per frame.
     scripts/compare_opencv --dataset ../shared/data/sequences \
         --held-out-of models/siammargin_tiny/train.yaml --opencv CSRT,KCF,MIL --out output/compare
 
+`--opencv Nano --nano-onnx FOLDER` adds OpenCV's TrackerNano (NanoTrack v2 through OpenCV's DNN
+module; FOLDER holds its ONNX pair, e.g. ../shared/weights/nanotrack).
+
 OpenCV's trackers (CSRT, KCF, ...) come with opencv-contrib-python, whose cv2 would replace
 opencv-python's; they run in a separate environment (scripts/compare_opencv creates
 .venv-opencv) through opencv_worker.py. Writes a table (stdout), compare.json and success.png.
@@ -20,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..bench.opencv_nano import ONNX_FILES
 from ..datasets import load_dataset
 from ..errors import TrackerError
 from ..zoo.paths import REPOSITORY, require_checkout
@@ -47,9 +51,12 @@ def run_ours(spec: str, sequences) -> dict:
     return name, results
 
 
-def run_opencv(kind: str, sequences, python: Path) -> dict:
+def run_opencv(kind: str, sequences, python: Path, nano_onnx: Path | None = None) -> dict:
     jobs = [{"name": s.name, "frames": s.frames, "init": s.boxes()[0].tolist()} for s in sequences]
-    result = subprocess.run([str(python), str(WORKER), kind], input=json.dumps(jobs), capture_output=True,
+    extra = []
+    if kind == "Nano":
+        extra = [str(nano_onnx / ONNX_FILES["backbone"]), str(nano_onnx / ONNX_FILES["neckhead"])]
+    result = subprocess.run([str(python), str(WORKER), kind, *extra], input=json.dumps(jobs), capture_output=True,
                             text=True)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no message"])[-1]
@@ -115,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
                            help="the held-out sequences of a training config (data.held_out)")
     parser.add_argument("--ours", action="append", help="NAME=CONFIG:WEIGHTS (repeatable); default: "
                                                         + DEFAULT_OURS[0])
-    parser.add_argument("--opencv", default="CSRT,KCF,MIL", help="comma-separated OpenCV trackers ('' for none)")
+    parser.add_argument("--opencv", default="CSRT,KCF,MIL",
+                        help="comma-separated OpenCV trackers: CSRT, KCF, MIL, MOSSE, MedianFlow, Nano ('' for none)")
+    parser.add_argument("--nano-onnx", type=Path, metavar="FOLDER",
+                        help="folder of NanoTrack v2's ONNX pair, for --opencv Nano (TrackerNano)")
     parser.add_argument("--opencv-python", type=Path, default=REPOSITORY / ".venv-opencv" / "bin" / "python",
                         help="interpreter with opencv-contrib-python (scripts/compare_opencv makes it)")
     parser.add_argument("--out", type=Path, default=REPOSITORY / "output" / "compare")
@@ -145,6 +155,11 @@ def compare(args: argparse.Namespace) -> int:
     if kinds and not args.opencv_python.is_file():
         raise ValueError(f"{args.opencv_python} not found: run scripts/compare_opencv (it creates it) "
                          "or pass --opencv-python")
+    if "Nano" in kinds:
+        missing = [n for n in ONNX_FILES.values() if not (args.nano_onnx and (args.nano_onnx / n).is_file())]
+        if missing:
+            raise ValueError(f"--opencv Nano needs --nano-onnx FOLDER holding {' and '.join(missing)} "
+                             f"(NanoTrack v2's ONNX pair, e.g. ../shared/weights/nanotrack)")
 
     raw = {}
     for spec in args.ours or DEFAULT_OURS:
@@ -152,7 +167,7 @@ def compare(args: argparse.Namespace) -> int:
         raw[name] = results
         print(f"[compare] {name} done", file=sys.stderr)
     for kind in kinds:
-        raw[f"OpenCV {kind}"] = run_opencv(kind, sequences, args.opencv_python)
+        raw[f"OpenCV {kind}"] = run_opencv(kind, sequences, args.opencv_python, args.nano_onnx)
         print(f"[compare] OpenCV {kind} done", file=sys.stderr)
 
     scores = {name: score(results, sequences) for name, results in raw.items()}

@@ -3,6 +3,7 @@ compare.py in its own environment (opencv-contrib-python replaces opencv-python'
 lives in a separate virtual environment). Imports only cv2, numpy and the standard library.
 
     python opencv_worker.py TRACKER < jobs.json > results.json
+    python opencv_worker.py Nano BACKBONE.onnx NECKHEAD.onnx < jobs.json > results.json
 jobs: [{"name": ..., "frames": [paths], "init": [x, y, w, h]}]; results: {name: {"boxes": [[x, y, w, h], ...],
 "seconds": [per frame]}}.
 """
@@ -21,8 +22,15 @@ FACTORIES = {
 }
 
 
+def nano_factory(backbone, neckhead):
+    """cv2.TrackerNano (OpenCV >= 4.7): the published NanoTrack v2 exported to ONNX, two files."""
+    params = cv2.TrackerNano_Params()
+    params.backbone, params.neckhead = backbone, neckhead
+    return lambda: cv2.TrackerNano_create(params)
+
+
 def run(kind, job):
-    tracker = FACTORIES[kind]()
+    tracker = FACTORIES[kind]()  # one tracker per sequence, as a user would make
     boxes, seconds = [], []
     last = [float(v) for v in job["init"]]
     for index, path in enumerate(job["frames"]):
@@ -42,8 +50,12 @@ def run(kind, job):
 
 def main():
     kind = sys.argv[1]
+    if kind == "Nano":
+        if len(sys.argv) != 4:
+            sys.exit("Nano needs NanoTrack v2's ONNX pair: opencv_worker.py Nano BACKBONE.onnx NECKHEAD.onnx")
+        FACTORIES["Nano"] = nano_factory(sys.argv[2], sys.argv[3])
     if kind not in FACTORIES:
-        sys.exit(f"unknown OpenCV tracker {kind!r}; known: {', '.join(FACTORIES)}")
+        sys.exit(f"unknown OpenCV tracker {kind!r}; known: {', '.join(FACTORIES)}, Nano")
     jobs = json.load(sys.stdin)
     json.dump({job["name"]: run(kind, job) for job in jobs}, sys.stdout)
 
