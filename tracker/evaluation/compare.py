@@ -34,21 +34,25 @@ DEFAULT_OURS = ["SiamMargin_tiny=models/siammargin_tiny/config.yaml:models/siamm
 WORKER = Path(__file__).with_name("opencv_worker.py")
 
 
-def run_ours(spec: str, sequences) -> dict:
-    """NAME=CONFIG:WEIGHTS → {sequence: {"boxes", "seconds"}} (seconds: init or track call)."""
+def run_ours(spec: str, sequences) -> tuple[str, dict]:
+    """NAME=CONFIG:WEIGHTS → (NAME, track_sequences' results)."""
     from .. import load_tracker
 
     name, _, paths = spec.partition("=")
     config, _, weights = paths.partition(":")
     if not (name and config and weights):
         raise ValueError(f"--ours {spec!r}: expected NAME=CONFIG:WEIGHTS, e.g. {DEFAULT_OURS[0]}")
-    tracker = load_tracker(_resolve(config), weights=_resolve(weights))
+    return name, track_sequences(load_tracker(_resolve(config), weights=_resolve(weights)), sequences)
+
+
+def track_sequences(tracker, sequences) -> dict:
+    """One-pass runs → {sequence: {"boxes", "seconds"}} (seconds: the init or track call)."""
     tracker.warm_up()
     results = {}
     for sequence in sequences:
         boxes, seconds = run_ope(tracker, sequence)
         results[sequence.name] = {"boxes": boxes.tolist(), "seconds": seconds.tolist()}
-    return name, results
+    return results
 
 
 def run_opencv(kind: str, sequences, python: Path, nano_onnx: Path | None = None) -> dict:
