@@ -146,6 +146,12 @@ def test_fast_low_score_steps_with_second_searches_overlap_exact(tmp_path, refer
     assert low_scores >= 3  # the second search really ran
 
 
+# ResNet-50 steps cost ~1.7 s on CI's 2-core EPYC: its chaotic run is checked on 8 of the 19
+# frames (its fast and exact outputs are also compared on the golden pair, and its trajectory
+# frame by frame in test_trajectories_golden.py).
+TRACKED_FRAMES = {"siamrpn_r50_l234_dwxcorr": 8}
+
+
 @pytest.mark.parametrize("name", PYSOT_MODELS)
 def test_fast_steps_overlap_exact_from_the_same_state(name, weights_file, golden):
     """Chaotic runs: each frame starts both paths from the exact path's state."""
@@ -154,7 +160,7 @@ def test_fast_steps_overlap_exact_from_the_same_state(name, weights_file, golden
     exact, fast = (load_tracker(config, weights=weights_file(name), exact=e) for e in (True, False))
     for tracker in (exact, fast):
         tracker.init(sequence["frames"][0], tuple(sequence["gt"][0]))
-    for frame in sequence["frames"][1:]:
+    for frame in sequence["frames"][1:1 + TRACKED_FRAMES.get(name, len(sequence["frames"]))]:
         fast.state.center, fast.state.size = exact.state.center.copy(), exact.state.size.copy()
         a, b = fast.track(frame), exact.track(frame)
         assert iou(a.bbox, b.bbox) >= 0.99
