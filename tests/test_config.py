@@ -9,7 +9,10 @@ from tracker import ConfigError
 from tracker.config import load_config
 
 # Tracker configs (training configs, models/*/train*.yaml, are tests/test_training.py's).
-SHIPPED = sorted(p for p in (REPO / "models").rglob("*.yaml") if not p.name.startswith("train"))
+# Tracker configs: every YAML of models/ but training configs (train*.yaml) and ablation specs
+# (ablation.yaml, read by scripts/ablation).
+SHIPPED = sorted(p for p in (REPO / "models").rglob("*.yaml")
+                 if not p.name.startswith("train") and p.name != "ablation.yaml")
 MAIN = REPO / "models" / "siammargin" / "config.yaml"
 
 
