@@ -1,21 +1,19 @@
 """Training on NanoTrack's point head (models/siammargin_nano): point targets against hand-worked
-cases, the loss falling on a fixed batch with either classification loss, the batched training
-forward against the tracker's own network, and a short fine-tune from the published weights
+cases, the loss falling on a fixed batch with either classification loss (test_batched_heads.py
+checks the batched training forward against the tracker's own network), and a short fine-tune from the published weights
 whose frozen layers and BatchNorm statistics stay bit-identical and whose weights load strictly
 and give the trained network's outputs."""
 import dataclasses
 
-import cv2
 import numpy as np
 import pytest
 import torch
 
 from conftest import REPO
-from tracker import CheckpointError, ConfigError, load_tracker
+from training_checks import assert_served_as_trained, fixed_pairs, losses_over_steps
+from tracker import CheckpointError, ConfigError
 from tracker.core.geometry import make_points
-from tracker.training.losses import distance_iou_loss, total_loss
-from tracker.training.model import forward_pairs, to_tensor
-from tracker.training.pairs import make_pair
+from tracker.training.losses import distance_iou_loss
 from tracker.training.settings import load_training_settings, parse_training_settings, settings_to_dict
 from tracker.training.targets import point_targets
 from tracker.training.train import Trainer
@@ -23,10 +21,6 @@ from tracker.zoo.registry import build_network
 
 FOLDER = REPO / "models" / "siammargin_nano"
 TRAIN_CONFIG = FOLDER / "train.yaml"
-SEQUENCES = REPO.parent / "shared" / "data" / "sequences"
-NO_AUGMENT = dict(template_shift=0, template_scale=0, search_shift=0, search_scale=0, color=0, blur=0,
-                  grey=0, flip=0)
-
 
 def nano_settings():
     return load_training_settings(TRAIN_CONFIG)
@@ -85,25 +79,6 @@ def test_distance_iou_loss_by_hand():
 
 # -- the training forward and the loss ---------------------------------------------------------
 
-@pytest.mark.parametrize("version", ["nanotrack_v1", "nanotrack_v2", "nanotrack_v3"])
-def test_batched_training_forward_is_the_trackers_network(version):
-    """A batch of pairs gives, pair by pair, what the tracker's template/search compute."""
-    torch.manual_seed(0)
-    network = build_network(version)
-    rng = np.random.default_rng(0)
-    templates = to_tensor([rng.integers(0, 255, (127, 127, 3), dtype=np.uint8) for _ in range(3)], torch.device("cpu"))
-    searches = to_tensor([rng.integers(0, 255, (255, 255, 3), dtype=np.uint8) for _ in range(3)], torch.device("cpu"))
-    with torch.no_grad():
-        batch = forward_pairs(network, templates, searches)
-        for i in range(3):
-            kernels, _ = network.template(templates[i:i + 1])
-            served = network.search(searches[i:i + 1], kernels)
-            torch.testing.assert_close(batch.cls[i:i + 1], served.cls, rtol=1e-4, atol=1e-4)
-            torch.testing.assert_close(batch.loc[i:i + 1], served.loc, rtol=1e-4, atol=1e-4)
-    side = 15 if version == "nanotrack_v3" else 16
-    assert batch.cls.shape == (3, 2, side, side) and batch.correlation.shape[-1] == side
-
-
 @pytest.mark.parametrize("classification", ["cross_entropy", "large_margin"])
 def test_loss_falls_on_a_fixed_batch(classification):
     settings = nano_settings()
@@ -111,22 +86,10 @@ def test_loss_falls_on_a_fixed_batch(classification):
     torch.manual_seed(0)
     network = build_network("nanotrack_v2").train()
     rng = np.random.default_rng(0)
-    image = cv2.resize(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8), (640, 480))
-    boxes = [np.array([100.0 + 80 * i, 150.0, 60, 50]) for i in range(4)]
-    augment = dataclasses.replace(settings.augment, **NO_AUGMENT)
-    pairs = [make_pair(image, b, image, b + [12, -8, 0, 0], rng, augment, 127, 255, 0.5, "half_up") for b in boxes]
+    pairs = fixed_pairs(settings.augment, (12, -8), rng)
     points = make_points(16, 16)  # the network's 16×16 score map
     targets = [point_targets(points, p.box, True, settings.targets, rng) for p in pairs]
-    templates = to_tensor([p.template for p in pairs], torch.device("cpu"))
-    searches = to_tensor([p.search for p in pairs], torch.device("cpu"))
-    optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3)
-    losses = []
-    for _ in range(12):
-        loss = total_loss(forward_pairs(network, templates, searches), targets, points, loss_settings)
-        optimizer.zero_grad()
-        loss.total.backward()
-        optimizer.step()
-        losses.append(loss.parts)
+    losses = losses_over_steps(network, pairs, targets, points, loss_settings)
     assert losses[-1]["total"] < 0.7 * losses[0]["total"], losses
     assert losses[-1]["loc"] < losses[0]["loc"] and losses[-1]["cls"] < losses[0]["cls"], losses
     assert ("rank" in losses[0]) == (classification == "large_margin")
@@ -182,18 +145,6 @@ def test_the_nano_ablation_configs_differ_only_in_the_loss():
 
 # -- fine-tuning from the published weights -------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def two_sequences(tmp_path_factory):
-    """list.txt naming two of the shared sequences (read in place, never copied)."""
-    if not SEQUENCES.is_dir():
-        pytest.skip(f"shared sequences not found at {SEQUENCES}")
-    folder = tmp_path_factory.mktemp("data")
-    for name in ("crossing", "dragonbaby"):
-        (folder / name).symlink_to(SEQUENCES / name)
-    (folder / "list.txt").write_text("crossing\ndragonbaby\n")
-    return str(folder)
-
-
 def published_state(path) -> dict:
     """The published file's tensors, read with torch's own safe loader (its optimizer state holds
     numpy scalars: the checkpoint module's scoped allowlist)."""
@@ -239,13 +190,4 @@ def test_fine_tune_keeps_frozen_parts_and_loads_into_the_tracker(nanotrack_weigh
         assert changed != fixed, key
 
     # model.pth loads strictly through the public API and computes what training computed.
-    tracker = load_tracker(FOLDER / "config.yaml", weights=tmp_path / "run" / "model.pth", exact=True)
-    rng = np.random.default_rng(3)
-    template = rng.integers(0, 255, (127, 127, 3), dtype=np.uint8)
-    search = rng.integers(0, 255, (255, 255, 3), dtype=np.uint8)
-    with torch.inference_mode():
-        outputs = forward_pairs(trainer.network.eval(), to_tensor([template], torch.device("cpu")),
-                                to_tensor([search], torch.device("cpu")))
-        served = tracker.runner.search(search, tracker.runner.template(template))
-    torch.testing.assert_close(served.cls, outputs.cls, rtol=1e-4, atol=1e-4)
-    torch.testing.assert_close(served.loc, outputs.loc, rtol=1e-4, atol=1e-4)
+    assert_served_as_trained(trainer.network, FOLDER / "config.yaml", tmp_path / "run" / "model.pth")
