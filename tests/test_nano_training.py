@@ -191,3 +191,15 @@ def test_fine_tune_keeps_frozen_parts_and_loads_into_the_tracker(nanotrack_weigh
 
     # model.pth loads strictly through the public API and computes what training computed.
     assert_served_as_trained(trainer.network, FOLDER / "config.yaml", tmp_path / "run" / "model.pth")
+
+
+def test_initial_weights_by_model_name_are_the_models_own(nanotrack_weights, tmp_path, monkeypatch):
+    """`initial_weights: nanotrack_v2` (train.yaml's) is that model's weights where the package
+    keeps them; absent, one line saying how to download them."""
+    monkeypatch.setenv("SIAMMARGIN_WEIGHTS", str(tmp_path))
+    with pytest.raises(CheckpointError, match=r"weights not found: .*nanotrack_v2/model\.pth.*download_weights nanotrack_v2"):
+        nano_settings().initial_weights_path()
+    (tmp_path / "nanotrack_v2").mkdir()
+    (tmp_path / "nanotrack_v2" / "model.pth").symlink_to(nanotrack_weights("nanotrack_v2"))
+    assert nano_settings().initial_weights_path() == tmp_path / "nanotrack_v2" / "model.pth"
+    assert nano_settings().initial_weights == "nanotrack_v2"
