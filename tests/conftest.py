@@ -162,3 +162,17 @@ def sequence_frames():
             frames.append(frame)
         return frames
     return get
+
+
+@pytest.fixture(scope="module")
+def two_sequences(tmp_path_factory):
+    """A folder whose list.txt names two of the shared sequences, crossing and dragonbaby (linked,
+    read in place, never copied): training data for short runs."""
+    sequences = SHARED_ROOT / "data" / "sequences"
+    if not sequences.is_dir():
+        pytest.skip(f"shared sequences not found at {sequences}")
+    folder = tmp_path_factory.mktemp("data")
+    for name in ("crossing", "dragonbaby"):
+        (folder / name).symlink_to(sequences / name)
+    (folder / "list.txt").write_text("crossing\ndragonbaby\n")
+    return str(folder)

@@ -46,15 +46,33 @@ def test_training_forward_of_a_batch_is_the_tracker_forward_of_each_pair(split):
     network = build_network("siammargin_tiny")
     if split:
         split_correlations(network)
-    templates, searches = random_pairs(2)
+    batch = batch_and_each_pair_alone(network, 2)
+    assert batch.correlation.shape == (2, 128, 25, 25)  # the cls head's 2 × 64 channels
+
+
+@pytest.mark.parametrize("version", ["nanotrack_v1", "nanotrack_v2", "nanotrack_v3"])
+def test_nanotrack_training_forward_of_a_batch_is_the_tracker_forward_of_each_pair(version):
+    """The same on NanoTrack's point heads (v3: its depthwise correlation too); the correlation
+    map training supervises is the cls branch's, on the score map's grid."""
+    torch.manual_seed(0)
+    batch = batch_and_each_pair_alone(build_network(version), 3)
+    side = 15 if version == "nanotrack_v3" else 16
+    assert batch.cls.shape == (3, 2, side, side) and batch.loc.shape == (3, 4, side, side)
+    assert batch.correlation.shape[0] == 3 and batch.correlation.shape[-2:] == (side, side)
+
+
+def batch_and_each_pair_alone(network, count):
+    """forward_pairs on `count` random pairs, checked pair by pair against the tracker's
+    template + search of that pair alone."""
+    templates, searches = random_pairs(count)
     with torch.inference_mode():
         batch = forward_pairs(network, templates, searches)
-        for b in range(2):
+        for b in range(count):
             kernels, _ = network.template(templates[b:b + 1])
             alone = network.search(searches[b:b + 1], kernels)
             torch.testing.assert_close(batch.cls[b:b + 1], alone.cls, rtol=1e-4, atol=1e-4)
             torch.testing.assert_close(batch.loc[b:b + 1], alone.loc, rtol=1e-4, atol=1e-4)
-    assert batch.correlation.shape == (2, 128, 25, 25)  # the cls head's 2 × 64 channels
+    return batch
 
 
 def test_training_needs_a_single_level_network():

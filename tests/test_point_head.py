@@ -129,14 +129,13 @@ def test_overrides_reach_the_points_section():
     assert config.tracker.points.stride == 8 and "anchor" not in effective["tracker"]
 
 
-def test_training_refuses_a_point_head_model_in_one_line(tmp_path):
-    from tracker import TrackerError
+def test_training_refuses_anchor_targets_for_a_point_head_model_in_one_line(tmp_path):
     from tracker.training.settings import load_training_settings
     from tracker.training.train import Trainer
 
     settings = load_training_settings(REPO / "models" / "siammargin_tiny" / "train.yaml")
     settings = dataclasses.replace(settings, tracker_config=str(NANOTRACK_CONFIG))
-    with pytest.raises(TrackerError) as e:
+    with pytest.raises(ConfigError) as e:
         Trainer(settings, [], None, tmp_path)
-    assert str(e.value) == (f"tracker_config {NANOTRACK_CONFIG}: training builds anchor targets, and this "
-                            "config's model has a point head (NanoTrack); train an anchor model")
+    assert str(e.value) == (f"config {settings.source}: targets: the model of {NANOTRACK_CONFIG} has a point "
+                            "head: give positive_radius and negative_radius")

@@ -11,11 +11,11 @@ import torch
 import torch.nn.functional as F
 
 from conftest import REPO
-from tracker import ConfigError, load_tracker
+from training_checks import NO_AUGMENT, assert_served_as_trained, fixed_pairs, losses_over_steps
+from tracker import ConfigError
 from tracker.core.geometry import make_anchors
 from tracker.zoo.registry import build_network
 from tracker.training.losses import classification_loss, logit_margins, ranking_loss, total_loss
-from tracker.training.model import forward_pairs, to_tensor
 from tracker.training.pairs import make_pair
 from tracker.training.settings import load_training_settings, parse_training_settings, settings_to_dict
 from tracker.training.targets import anchor_targets, center_iou
@@ -23,9 +23,6 @@ from tracker.training.train import Trainer
 
 TRAIN_CONFIG = REPO / "models" / "siammargin_tiny" / "train.yaml"
 SEQUENCES = REPO.parent / "shared" / "data" / "sequences"
-NO_AUGMENT = dict(template_shift=0, template_scale=0, search_shift=0, search_scale=0, color=0, blur=0,
-                  grey=0, flip=0)
-
 
 def softplus(x):
     return math.log1p(math.exp(x))
@@ -187,39 +184,15 @@ def small_settings(steps: int):
                                data=dataclasses.replace(settings.data, held_out=("crossing",)))
 
 
-@pytest.fixture(scope="module")
-def two_sequences(tmp_path_factory):
-    """list.txt naming two of the shared sequences (read in place, never copied)."""
-    if not SEQUENCES.is_dir():
-        pytest.skip(f"shared sequences not found at {SEQUENCES}")
-    folder = tmp_path_factory.mktemp("data")
-    for name in ("crossing", "dragonbaby"):
-        (folder / name).symlink_to(SEQUENCES / name)
-    (folder / "list.txt").write_text("crossing\ndragonbaby\n")
-    return str(folder)
-
-
 def test_loss_falls_on_a_fixed_batch():
     settings = load_training_settings(TRAIN_CONFIG)
     torch.manual_seed(0)
     network = build_network("siammargin_tiny").train()
     rng = np.random.default_rng(0)
-    image = cv2.resize(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8), (640, 480))
-    boxes = [np.array([100.0 + 80 * i, 150.0, 60, 50]) for i in range(4)]
-    augment = dataclasses.replace(settings.augment, **NO_AUGMENT)
-    pairs = [make_pair(image, b, image, b + [6, -4, 0, 0], rng, augment, 127, 255, 0.5, "half_up") for b in boxes]
+    pairs = fixed_pairs(settings.augment, (6, -4), rng)
     anchors = make_anchors(8, (0.33, 0.5, 1, 2, 3), (8,), 25)  # the network's 25×25 score map
     targets = [anchor_targets(anchors, p.box, True, settings.targets, rng) for p in pairs]
-    templates, searches = to_tensor([p.template for p in pairs], torch.device("cpu")), \
-        to_tensor([p.search for p in pairs], torch.device("cpu"))
-    optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3)
-    losses = []
-    for _ in range(12):
-        loss = total_loss(forward_pairs(network, templates, searches), targets, anchors, settings.loss)
-        optimizer.zero_grad()
-        loss.total.backward()
-        optimizer.step()
-        losses.append(loss.parts["total"])
+    losses = [parts["total"] for parts in losses_over_steps(network, pairs, targets, anchors, settings.loss)]
     assert losses[-1] < 0.7 * losses[0], losses
 
 
@@ -244,18 +217,7 @@ def test_resumed_run_equals_uninterrupted_and_weights_load_strictly(two_sequence
     assert (tmp_path / "whole" / "loss.png").stat().st_size > 0
 
     # model.pth loads strictly through the public API and computes what training computed.
-    tracker = load_tracker(REPO / "models" / "siammargin_tiny" / "config.yaml",
-                           weights=tmp_path / "whole" / "model.pth", exact=True)
-    rng = np.random.default_rng(3)
-    template = rng.integers(0, 255, (127, 127, 3), dtype=np.uint8)
-    search = rng.integers(0, 255, (255, 255, 3), dtype=np.uint8)
-    with torch.inference_mode():
-        trained = forward_pairs(whole.network.eval(), to_tensor([template], torch.device("cpu")),
-                                to_tensor([search], torch.device("cpu")))
-        kernels = tracker.runner.template(template)
-        served = tracker.runner.search(search, kernels)
-    torch.testing.assert_close(served.cls, trained.cls, rtol=1e-4, atol=1e-4)
-    torch.testing.assert_close(served.loc, trained.loc, rtol=1e-4, atol=1e-4)
+    assert_served_as_trained(whole.network, REPO / "models" / "siammargin_tiny" / "config.yaml", tmp_path / "whole" / "model.pth")
 
 
 @pytest.mark.parametrize("layout", ["vot", "otb", "lasot", "got10k"])

@@ -54,6 +54,10 @@ class MobileNetV2(nn.Module):
             channels = out_channels
             last_dilation = d
 
+    def layers(self) -> list[nn.Module]:
+        """layer0 .. layerN, input first (training freezes a prefix of them)."""
+        return [getattr(self, f"layer{index}") for index in range(len(self.stages) + 1)]
+
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         outputs = []
         for index in range(len(self.stages) + 1):

@@ -100,5 +100,9 @@ class MobileNetV3Small(nn.Module):
         self.out_channels = channels
         self.features = nn.Sequential(*layers)
 
+    def layers(self) -> list[nn.Module]:
+        """The stem, then each block, input first (training freezes a prefix of them)."""
+        return list(self.features)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)

@@ -28,11 +28,13 @@ from .siamese import Kernels, SearchOutput, SiameseNetwork
 
 TEMPLATE_POSITIONS = 64     # 8×8 template features: the pixel-wise correlation's channels
 DEPTHWISE_KERNEL_SIDE = 4   # v3's depthwise correlation uses the centre 4×4 of the 8×8 template
+# A head's (cls logits, loc distances, the cls branch's correlation map before its tower).
+HeadOutputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def pixelwise_correlation(search: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """(1, C, H, W) search · (1, C, h, w) kernel → (1, h·w, H, W): output channel i is the dot
-    product, over channels, of template position i with every search position."""
+    """(B, C, H, W) search · (B, C, h, w) kernel → (B, h·w, H, W): output channel i is the dot
+    product, over channels, of template position i with every search position (pair by pair)."""
     batch, channels, height, width = search.shape
     kernel_rows = kernel.reshape(batch, channels, -1).transpose(1, 2)  # (1, h·w, C)
     return torch.matmul(kernel_rows, search.reshape(batch, channels, -1)).reshape(batch, -1, height, width)
@@ -97,8 +99,13 @@ class DepthwiseBranch(nn.Module):
 
     def forward(self, kernel: torch.Tensor, search_features: torch.Tensor) -> torch.Tensor:
         search = self.conv_search(search_features)
+        batch, channels, height, width = search.shape
+        # A batch of pairs (training) as one image of batch × channels groups: pair b's channel c
+        # meets its own kernel's channel c only.
         weight = kernel.reshape(-1, 1, kernel.size(2), kernel.size(3))
-        return F.conv2d(search, weight, padding=1, groups=search.size(1))
+        out = F.conv2d(search.reshape(1, batch * channels, height, width), weight, padding=1,
+                       groups=batch * channels)
+        return out.reshape(batch, channels, out.size(2), out.size(3))
 
 
 def _separable_tower(in_channels: int, layers: list[tuple[int, int]]) -> nn.Sequential:
@@ -126,7 +133,19 @@ def _prediction(in_channels: int, out_channels: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1))
 
 
-class BanHeadV1(nn.Module):
+class BanHead(nn.Module):
+    """A head's `forward` (what the tracker runs) is its `forward_with_correlation` (what training
+    runs: it also supervises the cls branch's correlation map) without the map: one code path."""
+
+    def forward_with_correlation(self, kernels: Kernels, search_features: torch.Tensor) -> HeadOutputs:
+        raise NotImplementedError
+
+    def forward(self, kernels: Kernels, search_features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        cls, loc, _ = self.forward_with_correlation(kernels, search_features)
+        return cls, loc
+
+
+class BanHeadV1(BanHead):
     """Kernels: cls = [template features]; loc = [] (one correlation feeds both towers)."""
 
     def __init__(self):
@@ -140,13 +159,13 @@ class BanHeadV1(nn.Module):
     def make_kernels(self, template_features: torch.Tensor) -> Kernels:
         return Kernels(cls=[self.corr_pw.make_kernel(template_features)], loc=[])
 
-    def forward(self, kernels: Kernels, search_features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward_with_correlation(self, kernels: Kernels, search_features: torch.Tensor) -> HeadOutputs:
         correlation = self.corr_pw(kernels.cls[0], search_features)
         return (self.cls_logits(self.cls_tower(correlation)),
-                torch.exp(self.bbox_pred(self.bbox_tower(correlation))))
+                torch.exp(self.bbox_pred(self.bbox_tower(correlation))), correlation)
 
 
-class BanHeadV2(nn.Module):
+class BanHeadV2(BanHead):
     """Kernels: cls = [cls branch's projected template], loc = [loc branch's]."""
 
     def __init__(self, channels: int = 48):
@@ -163,13 +182,13 @@ class BanHeadV2(nn.Module):
         return Kernels(cls=[self.corr_pw_cls.make_kernel(template_features)],
                        loc=[self.corr_pw_reg.make_kernel(template_features)])
 
-    def forward(self, kernels: Kernels, search_features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward_with_correlation(self, kernels: Kernels, search_features: torch.Tensor) -> HeadOutputs:
         cls = self.corr_pw_cls(kernels.cls[0], search_features)
         loc = self.corr_pw_reg(kernels.loc[0], search_features)
-        return self.cls_pred(self.cls_pw_tower(cls)), torch.exp(self.bbox_pred(self.bbox_pw_tower(loc)))
+        return self.cls_pred(self.cls_pw_tower(cls)), torch.exp(self.bbox_pred(self.bbox_pw_tower(loc))), cls
 
 
-class BanHeadV3(nn.Module):
+class BanHeadV3(BanHead):
     """Kernels, per branch: [pixel-wise kernel, depthwise kernel]."""
 
     def __init__(self, channels: int = 96):
@@ -191,13 +210,13 @@ class BanHeadV3(nn.Module):
                        loc=[self.corr_pw_reg.make_kernel(template_features),
                             self.corr_dw_reg.make_kernel(template_features)])
 
-    def forward(self, kernels: Kernels, search_features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward_with_correlation(self, kernels: Kernels, search_features: torch.Tensor) -> HeadOutputs:
         (pw_cls, dw_cls), (pw_reg, dw_reg) = kernels.cls, kernels.loc
         cls = self.down_cls(torch.cat((self.corr_pw_cls(pw_cls, search_features),
                                        self.corr_dw_cls(dw_cls, search_features)), 1))
         loc = self.down_reg(torch.cat((self.corr_pw_reg(pw_reg, search_features),
                                        self.corr_dw_reg(dw_reg, search_features)), 1))
-        return self.cls_logits(self.cls_tower(cls)), torch.exp(self.bbox_pred(self.bbox_tower(loc)))
+        return self.cls_logits(self.cls_tower(cls)), torch.exp(self.bbox_pred(self.bbox_tower(loc))), cls
 
 
 class UnusedNeck(nn.Module):

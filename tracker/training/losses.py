@@ -34,6 +34,13 @@ in the search crop) contribute to L_cls only.
 
 Localisation, on sampled positives: smooth-L1 on (dx, dy, dw, dh) (pysot's regression target), or
 an IoU loss 1 − IoU(decoded box, target box).
+
+Point heads (NanoTrack): one cell is one point (A = 1), so every formula above holds unchanged on
+its (B, 2, n, n) logits, NanoTrack's own loss being the cross-entropy one (its
+select_cross_entropy_loss: ½·positives + ½·negatives, means over the batch); the correlation map
+is the head's cls-branch correlation. Localisation is NanoTrack's linear IoU loss on the (left,
+top, right, bottom) distances of sampled positives: 1 − (I + 1)/(U + 1), both boxes placed around
+the same point (localisation: iou; the config's loc_weight is NanoTrack's LOC_WEIGHT).
 """
 from __future__ import annotations
 
@@ -45,7 +52,7 @@ import torch.nn.functional as F
 
 from .model import PairOutputs
 from .settings import LossSettings
-from .targets import AnchorTargets
+from .targets import AnchorTargets, PointTargets
 
 
 @dataclass
@@ -120,16 +127,39 @@ def _decoded_iou(pred: torch.Tensor, goal: torch.Tensor, anchor: torch.Tensor) -
     return inter / union
 
 
-def total_loss(outputs: PairOutputs, targets: list[AnchorTargets], anchors: np.ndarray,
+def distance_iou_loss(loc: torch.Tensor, targets: list[PointTargets], labels: torch.Tensor) -> torch.Tensor:
+    """Point heads, on sampled positives: 1 − (I + 1)/(U + 1) of the predicted and the target
+    box, both given as (left, top, right, bottom) distances from the same point. loc: (B, 4, n, n)."""
+    positive = labels == 1                                            # (B, N)
+    if not positive.any():
+        return loc.new_zeros(())
+    distances = torch.from_numpy(np.stack([t.distances for t in targets])).to(loc.device)  # (B, 4, N)
+    pred = loc.reshape(loc.size(0), 4, -1).permute(0, 2, 1)[positive]  # (P, 4)
+    goal = distances.permute(0, 2, 1)[positive]
+
+    def area(d):
+        return (d[:, 0] + d[:, 2]) * (d[:, 1] + d[:, 3])
+    overlap = torch.minimum(pred, goal)
+    inter = (overlap[:, 0] + overlap[:, 2]) * (overlap[:, 1] + overlap[:, 3])
+    union = area(pred) + area(goal) - inter
+    return (1 - (inter + 1) / (union + 1)).mean()
+
+
+def total_loss(outputs: PairOutputs, targets: list[AnchorTargets] | list[PointTargets], grid: np.ndarray,
                settings: LossSettings) -> LossParts:
+    """`targets` and `grid` of one head family: anchor targets and the anchors (N, 4), or point
+    targets and the points (N, 2) (the latter's losses need no grid)."""
     device = outputs.cls.device
     labels = torch.from_numpy(np.stack([t.labels for t in targets]).astype(np.int64)).to(device)
     d = logit_margins(outputs.cls)
     large_margin = settings.classification == "large_margin"
     margin = settings.margin if large_margin else 0.0
     cls = classification_loss(d, labels, margin)
-    anchor_tensor = torch.from_numpy(anchors.astype(np.float32)).to(device)
-    loc = localisation_loss(outputs.loc, targets, labels, anchor_tensor, settings.localisation)
+    if isinstance(targets[0], PointTargets):
+        loc = distance_iou_loss(outputs.loc, targets, labels)
+    else:
+        anchor_tensor = torch.from_numpy(grid.astype(np.float32)).to(device)
+        loc = localisation_loss(outputs.loc, targets, labels, anchor_tensor, settings.localisation)
     total = cls + settings.loc_weight * loc
     parts = {"cls": float(cls.detach()), "loc": float(loc.detach())}
     if large_margin:

@@ -1,12 +1,15 @@
 """A training run's configuration: YAML data, validated on load; every error names the key.
 
-Every key is required (no default acts silently); models/siammargin_tiny/train.yaml is the
-documented example.
+Every key is required (no default acts silently), except that `targets` takes the thresholds of
+one head family only; models/siammargin_tiny/train.yaml (anchors) and
+models/siammargin_nano/train.yaml (points, fine-tuned from published weights) are the documented
+examples.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
+import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +62,20 @@ class AugmentSettings:
 
 @dataclass(frozen=True)
 class TargetSettings:
-    positive_iou: float         # anchor IoU with the target above this: positive
-    negative_iou: float         # below this: negative
+    """Labels of the score map's cells. The thresholds are the head family's: IoU for anchors
+    (pysot's AnchorTarget), ellipse semi-axes for points (NanoTrack's PointTarget); a config
+    gives its family's pair and not the other (the Trainer checks it against the model)."""
     positives: int              # at most this many positives sampled per pair
     samples: int                # positives + negatives sampled per pair
+    positive_iou: float | None = None     # anchors: IoU with the target above this: positive
+    negative_iou: float | None = None     # anchors: below this: negative
+    positive_radius: float | None = None  # points: inside the ellipse of semi-axes this × (w, h) at
+                                          # the target's centre: positive (NanoTrack: 0.25)
+    negative_radius: float | None = None  # points: outside the ellipse of this × (w, h): negative (0.5)
+
+    def family(self) -> str:
+        """"anchor" or "points": the head family these thresholds are for."""
+        return "anchor" if self.positive_iou is not None else "points"
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,8 @@ class LossSettings:
 @dataclass(frozen=True)
 class TrainingSettings:
     tracker_config: str         # the model's tracker config (architecture, crop sizes), relative to this file
+    initial_weights: str        # none | a registered model's name (its weights, tracker.zoo.paths) | a
+                                # checkpoint file (relative to this file): the whole network starts from it
     seed: int
     steps: int
     batch_size: int
@@ -93,7 +108,21 @@ class TrainingSettings:
     source: str = ""
 
     def tracker_config_path(self) -> Path:
-        path = Path(self.tracker_config)
+        return self._relative(self.tracker_config)
+
+    def initial_weights_path(self) -> Path | None:
+        """The checkpoint `initial_weights` names, or None for `none`."""
+        from ..zoo.paths import weights_of
+        from ..zoo.registry import MODELS
+
+        if self.initial_weights == "none":
+            return None
+        if self.initial_weights in MODELS:
+            return weights_of(self.initial_weights)
+        return self._relative(self.initial_weights)
+
+    def _relative(self, name: str) -> Path:
+        path = Path(name)
         return path if path.is_absolute() else Path(self.source).parent / path
 
 
@@ -104,7 +133,8 @@ _BOUNDS = {
     "negative_pair_probability": (0, 1), "distractor_probability": (0, 1),
     "same_object_distractor_probability": (0, 1), "template_shift": (0, None), "template_scale": (0, 0.5),
     "search_shift": (0, None), "search_scale": (0, 1), "color": (0, 1), "blur": (0, 1), "grey": (0, 1),
-    "flip": (0, 1), "positive_iou": (0, 1), "negative_iou": (0, 1), "positives": (0, None),
+    "flip": (0, 1), "positive_iou": (0, 1), "negative_iou": (0, 1), "positive_radius": (0, None),
+    "negative_radius": (0, None), "positives": (0, None),
     "samples": (1, None), "loc_weight": (0, None), "margin": (0, None), "hard_negatives": (1, None),
     "rank_weight": (0, None), "correlation_weight": (0, None), "seed": (0, None), "steps": (1, None),
     "batch_size": (1, None), "checkpoint_every": (1, None), "validate_every": (1, None),
@@ -129,6 +159,8 @@ def _value(kind: Any, value: Any, source: str, key: str) -> Any:
         if name in _CHOICES and value not in _CHOICES[name]:
             raise fail(source, key, f"expected one of {', '.join(_CHOICES[name])}, got {value!r}")
         return value
+    if typing.get_origin(kind) is types.UnionType:  # X | None: an optional key, given
+        return _value(next(k for k in typing.get_args(kind) if k is not type(None)), value, source, key)
     if typing.get_origin(kind) is tuple:  # tuple[str, ...]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail(source, key, f"expected a list of names, got {value!r}")
@@ -141,22 +173,34 @@ def _section(cls, data: Any, source: str, key: str):
     if not isinstance(data, dict):
         raise fail(source, where, f"expected a mapping, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls) if f.name != "source"]
+    fields = [f for f in dataclasses.fields(cls) if f.name != "source"]
+    names = [f.name for f in fields]
     for name in data:
         if name not in names:
             raise fail(source, f"{key}.{name}" if key else name, f"unknown key; allowed: {', '.join(names)}")
-    for name in names:
-        if name not in data:
-            raise fail(source, f"{key}.{name}" if key else name, "required key is missing")
+    for field in fields:  # only the head families' threshold pairs may be absent (checked below)
+        if field.name not in data and field.default is not None:
+            raise fail(source, f"{key}.{field.name}" if key else field.name, "required key is missing")
     return cls(**{name: _value(hints[name], data[name], source, f"{key}.{name}" if key else name)
-                  for name in names})
+                  for name in names if name in data})
 
 
 def parse_training_settings(data: Any, source: str = "<memory>") -> TrainingSettings:
     settings = _section(TrainingSettings, data, source, "")
     settings = dataclasses.replace(settings, source=source)
-    if settings.targets.negative_iou > settings.targets.positive_iou:
+    targets = settings.targets
+    pairs = {"anchor": ("positive_iou", "negative_iou"), "points": ("positive_radius", "negative_radius")}
+    given = [family for family, keys in pairs.items() if any(getattr(targets, k) is not None for k in keys)]
+    if len(given) != 1:
+        raise fail(source, "targets", "give either positive_iou and negative_iou (an anchor head) or "
+                                      "positive_radius and negative_radius (a point head)")
+    for name in pairs[given[0]]:
+        if getattr(targets, name) is None:
+            raise fail(source, f"targets.{name}", "required key is missing")
+    if given == ["anchor"] and targets.negative_iou > targets.positive_iou:
         raise fail(source, "targets.negative_iou", "must not exceed targets.positive_iou")
+    if given == ["points"] and targets.negative_radius < targets.positive_radius:
+        raise fail(source, "targets.negative_radius", "must not be below targets.positive_radius")
     if settings.targets.positives > settings.targets.samples:
         raise fail(source, "targets.positives", "must not exceed targets.samples")
     if settings.data.sequence_weight + settings.data.photo_weight <= 0:
@@ -174,8 +218,8 @@ def settings_to_dict(settings: TrainingSettings) -> dict:
     data.pop("source")
 
     def plain(value):
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, dict):  # absent optional keys stay absent
+            return {k: plain(v) for k, v in value.items() if v is not None}
         if isinstance(value, tuple):
             return [plain(v) for v in value]
         return value

@@ -1,6 +1,18 @@
-"""Anchor labels and regression targets for one pair, as pysot's AnchorTarget computes them:
-anchors overlapping the target by IoU > positive_iou are positives, IoU < negative_iou negatives;
-at most `positives` positives and `samples` anchors in all are sampled per pair."""
+"""Labels and regression targets of one pair's score-map cells, for each head family.
+
+Anchors, as pysot's AnchorTarget computes them: anchors overlapping the target by IoU >
+positive_iou are positives, IoU < negative_iou negatives; at most `positives` positives and
+`samples` anchors in all are sampled per pair.
+
+Points, as NanoTrack's PointTarget computes them, on the points the tracker decodes
+(geometry.make_points): a point inside the ellipse centred on the target with semi-axes
+positive_radius × (w, h) is positive, one outside the ellipse of negative_radius × (w, h) negative,
+the ring between ignored; at most `positives` positives and `samples` points in all are sampled.
+A negative pair (the target is not in the crop) labels as negatives the points inside the small
+ellipse of the box it was given (where the target would be), at most `positives` of them
+(NanoTrack's NEG_NUM, which its config sets equal to POS_NUM). Regression target of every point:
+its distances (left, top, right, bottom) to the target's sides, the head's output.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,3 +69,42 @@ def _choose(indices: np.ndarray, limit: int, rng: np.random.Generator) -> np.nda
     if len(indices) <= limit:
         return indices
     return rng.choice(indices, limit, replace=False)
+
+
+@dataclass
+class PointTargets:
+    labels: np.ndarray        # (N,) int8: 1 sampled positive, 0 sampled negative, -1 ignored
+    positive: np.ndarray      # (N,) bool: every point inside the positive ellipse
+    negative: np.ndarray      # (N,) bool: every point outside the negative ellipse
+    distractor: np.ndarray    # (N,) bool: negatives outside the target's box
+    distances: np.ndarray     # (4, N) float32: (left, top, right, bottom) from each point to the box's sides
+    box: np.ndarray           # (4,) the target (cx, cy, w, h), crop pixels from the centre
+
+
+def ellipse_distance(points: np.ndarray, box: np.ndarray, radius: float) -> np.ndarray:
+    """(x − cx)²/(radius·w)² + (y − cy)²/(radius·h)² of each (x, y) row: below 1 inside the ellipse."""
+    offset = (points.astype(np.float64) - box[:2]) / (radius * box[2:])
+    return np.sum(offset ** 2, axis=1)
+
+
+def point_targets(points: np.ndarray, box: np.ndarray, positive_pair: bool, settings: TargetSettings,
+                  rng: np.random.Generator) -> PointTargets:
+    """`points`: (N, 2) (x, y) as geometry.make_points gives them; `box`: the target in the search
+    crop, (cx, cy, w, h) relative to the crop centre."""
+    box = np.asarray(box, np.float64)
+    low, high = box[:2] - box[2:] / 2, box[:2] + box[2:] / 2
+    distances = np.concatenate([points - low, high - points], axis=1).T.astype(np.float32)
+    count = len(points)
+    labels = np.full(count, -1, np.int8)
+    inner = ellipse_distance(points, box, settings.positive_radius) < 1
+    if positive_pair:
+        positive, negative = inner, ellipse_distance(points, box, settings.negative_radius) > 1
+        outside = np.any(np.abs(points - box[:2]) > box[2:] / 2, axis=1)
+        chosen_positive = _choose(np.flatnonzero(positive), settings.positives, rng)
+        chosen_negative = _choose(np.flatnonzero(negative), settings.samples - len(chosen_positive), rng)
+    else:  # no target in the crop: where it would be is background
+        positive, negative, outside = np.zeros(count, bool), inner, np.ones(count, bool)
+        chosen_positive, chosen_negative = np.array([], int), _choose(np.flatnonzero(inner), settings.positives, rng)
+    labels[chosen_negative] = 0
+    labels[chosen_positive] = 1
+    return PointTargets(labels, positive, negative, negative & outside, distances, box.astype(np.float32))

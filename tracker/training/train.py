@@ -36,14 +36,16 @@ from ..config import load_config
 from ..datasets import load_dataset
 from ..datasets.sequence import Sequence
 from ..errors import TrackerError
-from ..core.geometry import make_anchors
+from ..config.validation import fail
+from ..core.geometry import make_anchors, make_points
+from ..zoo.checkpoint import load_weights
 from ..zoo.registry import build_network
 from .losses import total_loss
 from .model import forward_pairs, to_tensor
 from .pairs import PairSampler, PhotoSource, SequenceSource
 from .pretrained import PretrainedError, initialise_backbone
 from .settings import TrainingSettings, load_training_settings, settings_to_dict
-from .targets import anchor_targets
+from .targets import anchor_targets, point_targets
 
 LOG_FIELDS = ["step", "lr", "total", "cls", "loc", "rank", "corr", "val_auc", "seconds"]
 
@@ -63,6 +65,17 @@ def split(sequences: list[Sequence], held_out: tuple[str, ...]) -> tuple[list[Se
     if missing:
         raise TrackerError(f"held-out sequences not found in --data: {', '.join(missing)}")
     return ([s for s in sequences if s.name not in held_out], [s for s in sequences if s.name in held_out])
+
+
+def check_head_family(settings: TrainingSettings, family: str) -> None:
+    """The training config's targets and losses fit the model's head family (anchor | points)."""
+    if settings.targets.family() != family:
+        keys = "positive_iou and negative_iou" if family == "anchor" else "positive_radius and negative_radius"
+        raise fail(settings.source, "targets", f"the model of {settings.tracker_config} has "
+                   f"{'an anchor' if family == 'anchor' else 'a point'} head: give {keys}")
+    if family == "points" and settings.loss.localisation != "iou":
+        raise fail(settings.source, "loss.localisation",
+                   "a point head regresses distances to the box's sides: use iou (NanoTrack's loss)")
 
 
 def learning_rate(step: int, settings: TrainingSettings) -> float:
@@ -108,12 +121,27 @@ class Trainer:
         self.settings, self.out = settings, out
         self.device = torch.device(device)
         self.tracker_config = settings.tracker_config_path()
-        tracker = load_config(self.tracker_config).tracker
-        if tracker.anchor is None:
-            raise TrackerError(f"tracker_config {self.tracker_config}: training builds anchor targets, and "
-                               "this config's model has a point head (NanoTrack); train an anchor model")
-        self.anchors = make_anchors(tracker.anchor.stride, tracker.anchor.ratios, tracker.anchor.scales,
-                                    tracker.score_size(tracker.instance_size))
+        config = load_config(self.tracker_config)
+        tracker = config.tracker
+        self.family = "anchor" if tracker.anchor is not None else "points"
+        check_head_family(settings, self.family)
+        score_size = tracker.score_size(tracker.instance_size)
+        # The cells the tracker decodes (core.geometry), so that labels sit where scores are read.
+        self.grid = (make_anchors(tracker.anchor.stride, tracker.anchor.ratios, tracker.anchor.scales, score_size)
+                     if self.family == "anchor" else make_points(tracker.points.stride, score_size))
+        torch.manual_seed(settings.seed)
+        network = build_network(config.architecture)
+        if settings.backbone.pretrained != "none":
+            initialise_backbone(network)
+        initial_weights = settings.initial_weights_path()
+        if initial_weights is not None:  # untrusted file: tensors only, every key, strictly
+            load_weights(network, initial_weights, config.architecture)
+        self.network = network.to(self.device)
+        self.optimizer = torch.optim.AdamW(self.parameter_groups(), lr=settings.optimizer.lr,
+                                           weight_decay=settings.optimizer.weight_decay)
+        self.train_mode()
+        self.step, self.elapsed = 0, 0.0
+        # Data last: the model and its settings are checked before any data is read.
         sequences = read_data(data) if data else []
         train_sequences, self.validation = split(sequences, settings.data.held_out) if sequences else ([], [])
         self.train_names = [s.name for s in train_sequences]
@@ -121,24 +149,20 @@ class Trainer:
             SequenceSource(train_sequences, settings.data.frame_range) if train_sequences else None,
             PhotoSource(photos) if photos else None, settings.data, settings.augment,
             tracker.exemplar_size, tracker.instance_size, tracker.context_amount, tracker.crop_rounding)
-        torch.manual_seed(settings.seed)
-        network = build_network(load_config(self.tracker_config).architecture)
-        if settings.backbone.pretrained != "none":
-            initialise_backbone(network)
-        self.network = network.to(self.device)
-        self.optimizer = torch.optim.AdamW(self.parameter_groups(), lr=settings.optimizer.lr,
-                                           weight_decay=settings.optimizer.weight_decay)
-        self.train_mode()
-        self.step, self.elapsed = 0, 0.0
 
     def parameter_groups(self) -> list[dict]:
-        """The backbone's first `frozen_layers` layers are fixed; its other layers learn at
-        lr × lr_scale (pysot's way with a pretrained backbone); neck and head at lr."""
+        """The backbone's first `frozen_layers` layers (its `layers()`, input first: MobileNetV2's
+        layer0.., MobileNetV3's stem and blocks) are fixed; its other layers learn at lr × lr_scale
+        (pysot's and NanoTrack's way with a pretrained backbone); neck and head at lr."""
         backbone = self.settings.backbone
-        frozen = tuple(f"backbone.layer{i}." for i in range(backbone.frozen_layers))
+        layers = self.network.backbone.layers()
+        if backbone.frozen_layers > len(layers):
+            raise fail(self.settings.source, "backbone.frozen_layers",
+                       f"this backbone has {len(layers)} layers, cannot freeze {backbone.frozen_layers}")
+        frozen = {id(p) for layer in layers[:backbone.frozen_layers] for p in layer.parameters()}
         groups: dict[str, list] = {"backbone": [], "head": []}
         for name, parameter in self.network.named_parameters():
-            if name.startswith(frozen):
+            if id(parameter) in frozen:
                 parameter.requires_grad_(False)
             else:
                 groups["backbone" if name.startswith("backbone.") else "head"].append(parameter)
@@ -146,11 +170,14 @@ class Trainer:
                 {"params": groups["head"], "lr_scale": 1.0}]
 
     def train_mode(self) -> None:
-        """Training mode, except the backbone's BatchNorm layers: their statistics stay as loaded
-        (a pretrained backbone's folded ones; batches of 16 pairs would only add noise)."""
+        """Training mode, except the backbone's BatchNorm layers when the backbone starts from
+        trained weights (backbone.pretrained or initial_weights): their statistics stay as loaded,
+        frozen and trained layers alike (the statistics of millions of pairs; batches of 16 would
+        only add noise, and NanoTrack's training keeps its frozen backbone's BN in eval mode too).
+        Neck and head BatchNorm layers train (batch statistics, running averages updated)."""
         self.network.train()
-        if self.settings.backbone.pretrained != "none":
-            for module in getattr(self.network, "backbone", torch.nn.Module()).modules():
+        if self.settings.backbone.pretrained != "none" or self.settings.initial_weights != "none":
+            for module in self.network.backbone.modules():
                 if isinstance(module, torch.nn.BatchNorm2d):
                     module.eval()
 
@@ -177,13 +204,14 @@ class Trainer:
         settings = self.settings
         rng = np.random.default_rng([settings.seed, self.step])
         pairs = self.sampler.batch(rng, settings.batch_size)
-        targets = [anchor_targets(self.anchors, p.box, p.positive, settings.targets, rng) for p in pairs]
+        label = anchor_targets if self.family == "anchor" else point_targets
+        targets = [label(self.grid, p.box, p.positive, settings.targets, rng) for p in pairs]
         lr = learning_rate(self.step, settings)
         for group in self.optimizer.param_groups:
             group["lr"] = lr * group["lr_scale"]
         outputs = forward_pairs(self.network, to_tensor([p.template for p in pairs], self.device),
                                 to_tensor([p.search for p in pairs], self.device))
-        loss = total_loss(outputs, targets, self.anchors, settings.loss)
+        loss = total_loss(outputs, targets, self.grid, settings.loss)
         self.optimizer.zero_grad(set_to_none=True)
         loss.total.backward()
         torch.nn.utils.clip_grad_norm_(self.network.parameters(), 10.0)
