@@ -332,15 +332,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder (an existing run resumes)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--steps", type=int, help="override the config's steps (smoke runs)")
+    parser.add_argument("--seed", type=int, help="override the config's seed (an ablation's seeds)")
     parser.add_argument("--threads", type=int, help="intra-op threads (default: PyTorch's, one per core)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
         settings = load_training_settings(args.config)
-        if args.steps:
+        overrides = {key: value for key, value in (("steps", args.steps), ("seed", args.seed)) if value is not None}
+        if overrides:
             import dataclasses
-            settings = dataclasses.replace(settings, steps=args.steps)
+            settings = dataclasses.replace(settings, **overrides)
         summary = Trainer(settings, args.data, args.photos, args.out, args.device).run()
     except (TrackerError, ValueError, PretrainedError) as error:
         print(f"train: {error}", file=sys.stderr)
