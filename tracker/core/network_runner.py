@@ -10,6 +10,11 @@ Two arithmetic paths, one code path:
   correlations (faster in oneDNN; not applied on CUDA, where it is unmeasured). Outputs agree
   with exact within 3e-4 relative (tests/test_fast_path.py states why).
 
+Two backends for the fast path's searches on the CPU (`backend`): torch (the default: the fused
+network above) or onnxruntime, which runs the same folded network exported to ONNX, one graph
+per search size (tracker/core/onnx_runtime.py). Only the search dispatches: the template and the
+online update's cls kernels run on torch's folded network with either backend.
+
 Buffers and replays ("graph style"). On CUDA, the fast path replays a CUDA graph per search
 size: the graph reads a fixed input buffer and fixed kernel buffers and writes fixed output
 tensors. Graphs are captured only inside `capturing()` (the tracker's `warm_up`), never on a
@@ -39,8 +44,12 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
+from ..errors import ConfigError, DeviceError
 from ..nets import Kernels, SearchOutput, SiameseNetwork
 from ..nets.fusion import fold_batchnorm, fuse_for_cpu, split_correlations
+from .onnx_runtime import OnnxSearch, onnx_searches
+
+BACKENDS = ("torch", "onnxruntime")
 
 
 def cpu_fusion_available() -> bool:
@@ -50,19 +59,32 @@ def cpu_fusion_available() -> bool:
 
 class NetworkRunner:
     def __init__(self, network: SiameseNetwork, device: torch.device, exact: bool,
-                 search_sizes: tuple[int, ...], cpu_fusion: bool = True, graph_style: bool | None = None):
+                 search_sizes: tuple[int, ...], cpu_fusion: bool = True, graph_style: bool | None = None,
+                 backend: str = "torch", threads: int | None = None):
         """`search_sizes`: the search sizes the tracker uses, the main one first. `cpu_fusion`
         off keeps the fast path to folding + channels-last (what it is on CUDA), for tests.
         `graph_style`: replay captured searches (default: on CUDA's fast path, where the replays
-        are CUDA graphs); True on the CPU runs the same buffer and replay logic with eager calls."""
+        are CUDA graphs); True on the CPU runs the same buffer and replay logic with eager calls.
+        `backend`: what runs the searches, "torch" or "onnxruntime" (CPU, fast path only), the
+        latter with `threads` intra-op threads (default: torch's count now)."""
+        check_backend(backend, device, exact)
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         self.exact = exact
         self.device = device
+        self.backend = backend
         self.memory_format = torch.contiguous_format if exact else torch.channels_last
         self.search_networks: dict[int, SiameseNetwork] = {}
+        self.onnx_searches: dict[int, OnnxSearch] = {}
         with self.on_device():
-            if not exact:
+            if backend == "onnxruntime":
+                # Exported unfused: the fused modules are oneDNN calls, which ONNX has no name for
+                # (ONNX Runtime fuses convolutions and activations itself).
+                network = fold_batchnorm(network).eval()
+                self.onnx_searches = onnx_searches(network, search_sizes,
+                                                   torch.get_num_threads() if threads is None else threads)
+                self.memory_format = torch.contiguous_format
+            elif not exact:
                 network = fold_batchnorm(network).to(memory_format=torch.channels_last)
                 if device.type == "cpu":
                     network = split_correlations(network)
@@ -105,6 +127,8 @@ class NetworkRunner:
         """cls/loc maps and search features of a search patch (S×S×3 uint8 BGR). The caller owns
         the result: later searches never change it."""
         side = patch.shape[0]
+        if side in self.onnx_searches:
+            return self.onnx_searches[side].run(patch, kernels)
         with self._backend():
             image = self._upload(patch)
             if side not in self._searches:
@@ -143,6 +167,18 @@ class NetworkRunner:
         buffer = self._inputs[side]
         buffer.copy_(host.permute(2, 0, 1).unsqueeze(0))  # uint8 HWC → float NCHW, on the device
         return buffer
+
+
+def check_backend(backend: str, device: torch.device, exact: bool) -> None:
+    """A backend name the runner can use on `device` with `exact`; a one-line error otherwise."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    if backend == "onnxruntime" and device.type != "cpu":
+        raise DeviceError(f"backend 'onnxruntime' runs on the CPU only, not on {device}; "
+                          "use device 'cpu' or backend 'torch'")
+    if backend == "onnxruntime" and exact:
+        raise ConfigError("backend 'onnxruntime' runs the fast path's network (BatchNorm folded); the exact "
+                          "path (the published code's arithmetic) is torch's: use backend 'torch'")
 
 
 class _Staging:
