@@ -74,13 +74,7 @@ def test_fast_network_outputs_equal_the_published_network(model, published_netwo
     """The fast path (BatchNorm folded; each convolution with its hard-swish/ReLU/ReLU6 and a
     block's shortcut add in one oneDNN call; channel attention's 1×1 convolutions with their
     ReLU and sigmoid) within the fast path's tolerance; measured here ≤ 4.3e-6 relative (v1 loc)."""
-    g = nanotrack_golden(model)
-    runner = NetworkRunner(published_network(model), torch.device("cpu"), exact=False, search_sizes=(255,))
-    with torch.inference_mode():
-        output = runner.search(g["net/x"], runner.template(g["net/z"]))
-    assert relative_error(output.features[0], g["net/xf"]) < FAST_TOLERANCE
-    assert relative_error(output.cls, g["net/cls"]) < FAST_TOLERANCE
-    assert relative_error(output.loc, g["net/loc"]) < FAST_TOLERANCE
+    runner = assert_runner_equals_the_published_network(model, published_network, nanotrack_golden)
     # Guards the comparison: it ran the fused network.
     modules = list(runner.search_networks[255].modules())
     shortcuts, hardswishes = FUSED_BLOCKS[model]
@@ -89,6 +83,29 @@ def test_fast_network_outputs_equal_the_published_network(model, published_netwo
     assert not any(isinstance(m, (torch.nn.BatchNorm2d, torch.nn.Sigmoid)) for m in modules)
     attention = [m for m in modules if isinstance(m, ChannelAttention)]
     assert attention and all(isinstance(m.fc2, FusedConv) and m.fc2.attr == "sigmoid" for m in attention)
+
+
+def assert_runner_equals_the_published_network(model, published_network, nanotrack_golden,
+                                               backend="torch") -> NetworkRunner:
+    """The fast path's runner with `backend`, on the stored crops: its search features, cls and
+    loc within the fast path's tolerance of the published network's. Returns the runner."""
+    g = nanotrack_golden(model)
+    runner = NetworkRunner(published_network(model), torch.device("cpu"), exact=False, search_sizes=(255,),
+                           backend=backend)
+    with torch.inference_mode():
+        output = runner.search(g["net/x"], runner.template(g["net/z"]))
+    assert relative_error(output.features[0], g["net/xf"]) < FAST_TOLERANCE
+    assert relative_error(output.cls, g["net/cls"]) < FAST_TOLERANCE
+    assert relative_error(output.loc, g["net/loc"]) < FAST_TOLERANCE
+    return runner
+
+
+@pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
+def test_onnxruntime_network_outputs_equal_the_published_network(model, published_network, nanotrack_golden):
+    """ONNX Runtime running the exported fast-path network (measured here ≤ 5.8e-6 relative)."""
+    runner = assert_runner_equals_the_published_network(model, published_network, nanotrack_golden,
+                                                        backend="onnxruntime")
+    assert set(runner.onnx_searches) == {255}  # guards the comparison: ONNX Runtime ran the search
 
 
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
@@ -111,7 +128,8 @@ def test_points_decoding_and_window_equal_the_published_tracker(model, nanotrack
 # - exact path: bit-identical to the reference with 2 threads (as it ran); with 1 thread
 #   ≤ 9e-5 px, scores ≤ 3e-7 (the network's float32 summation order);
 # - fast path (BatchNorm folded, channels-last, fused oneDNN convolutions; its network outputs
-#   are ≤ 4.3e-6 relative from the exact ones here): ≤ 3.4e-4 px (v1 crossing), scores ≤ 6e-7.
+#   are ≤ 4.3e-6 relative from the exact ones here): ≤ 3.4e-4 px (v1 crossing), scores ≤ 6e-7;
+# - the fast path's network run by ONNX Runtime (backend onnxruntime): MEASURED_ORT.
 # These trajectories are not chaotic: a logic error costs pixels from the first frames on.
 
 BOX_TOLERANCE = 0.05
@@ -125,13 +143,15 @@ def run_sequence(tracker, frames, region):
     return np.array([r.bbox for r in results]), np.array([r.score for r in results])
 
 
-@pytest.mark.parametrize("exact", [True, False], ids=["exact", "fast"])
+@pytest.mark.parametrize("exact, backend", [(True, "torch"), (False, "torch"), (False, "onnxruntime")],
+                         ids=["exact", "fast", "onnxruntime"])
 @pytest.mark.parametrize("sequence", SEQUENCES)
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
-def test_trajectory_equals_the_published_tracker(model, sequence, exact, nanotrack_weights, nanotrack_golden,
-                                                 sequence_frames, single_thread):
+def test_trajectory_equals_the_published_tracker(model, sequence, exact, backend, nanotrack_weights,
+                                                 nanotrack_golden, sequence_frames, single_thread):
     g = nanotrack_golden(model)
-    tracker = load_tracker(REPO / "models" / model / "config.yaml", weights=nanotrack_weights(model), exact=exact)
+    tracker = load_tracker(REPO / "models" / model / "config.yaml", weights=nanotrack_weights(model), exact=exact,
+                           backend=backend)
     boxes, scores = run_sequence(tracker, sequence_frames(g, sequence), tuple(g[f"{sequence}/gt"][0]))
     np.testing.assert_allclose(boxes, g[f"{sequence}/boxes"][1:], rtol=0, atol=BOX_TOLERANCE)
     np.testing.assert_allclose(scores, g[f"{sequence}/scores"][1:], rtol=0, atol=SCORE_TOLERANCE)

@@ -12,10 +12,11 @@ inter-op thread, sequential execution and no spinning (`session.intra_op.allow_s
 spinning pool holds a core that another process (or torch's pool, which runs the template) needs,
 the reason the project runs OpenMP PASSIVE (tracker/core/threads.py).
 
-The exporter is torch's TorchScript-based one (`dynamo=False`): it needs no package beyond torch
-and traces the search at the fixed shapes the tracker uses. ONNX Runtime itself is optional
-(setup.cfg's `onnx` extra, which scripts/setup installs); asking for this backend without it is a
-one-line error naming the pip command.
+The exporter is torch's TorchScript-based one (`dynamo=False`; the dynamo one would need
+onnxscript too): it traces the search at the fixed shapes the tracker uses and, in torch 2.13,
+writes the graph with the `onnx` package. onnx and onnxruntime are optional (setup.cfg's `onnx`
+extra, which scripts/setup installs); asking for this backend without them is a one-line error
+naming the pip command.
 """
 from __future__ import annotations
 
@@ -29,17 +30,19 @@ from torch import nn
 from ..errors import BackendError
 from ..nets import Kernels, SearchOutput, SiameseNetwork
 
-REQUIREMENT = "onnxruntime==1.32.0"  # setup.cfg's `onnx` extra; tested with this release
+REQUIREMENTS = "onnxruntime==1.32.0 onnx==1.23.2"  # setup.cfg's `onnx` extra: the releases tested
 TEMPLATE_SIDE = 127  # the template crop every registered model uses (exemplar_size)
 
 
 def import_onnxruntime():
-    """The onnxruntime module; BackendError (one line, with the pip command) when it is absent."""
+    """The onnxruntime module, once it and onnx (torch's exporter writes the graph with it) import;
+    BackendError (one line, with the pip command) when either is absent."""
     try:
+        import onnx  # noqa: F401
         import onnxruntime
     except ImportError:
-        raise BackendError(f"backend 'onnxruntime' needs the onnxruntime package, which is not installed: "
-                           f"pip install {REQUIREMENT} (or run scripts/setup)") from None
+        raise BackendError(f"backend 'onnxruntime' needs the onnxruntime and onnx packages: "
+                           f"pip install {REQUIREMENTS} (or run scripts/setup)") from None
     return onnxruntime
 
 
