@@ -106,7 +106,7 @@ def test_refusals_are_one_line(nanotrack_weights):
     with pytest.raises(ConfigError, match=r"exact path .* use backend 'torch'"):
         load_tracker(config, weights=weights, exact=True, backend="onnxruntime")
     # (a CUDA device is refused before anything needs one, so this runs without a GPU too)
-    with pytest.raises(DeviceError, match=r"runs on the CPU only, not on cuda"):
+    with pytest.raises(DeviceError, match=r"runs on the CPU only, not on cuda; use device .cpu. or backend .torch."):
         NetworkRunner(build_network("nanotrack_v2"), torch.device("cuda"), False, (255,), backend="onnxruntime")
 
 

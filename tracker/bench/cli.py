@@ -15,7 +15,7 @@ from ..errors import CheckpointError
 from ..zoo.registry import model_names
 from ..zoo.paths import MODELS_FOLDER, REPOSITORY, require_checkout, weights_of, weights_path
 from ..zoo.standin_weights import write_checkpoint
-from ..core.network_runner import BACKENDS
+from ..core.backends import BACKENDS
 from ..core.threads import set_threads
 from . import __doc__ as DESCRIPTION
 from .contention import MODEL as CONTENTION_MODEL, contention

@@ -44,12 +44,10 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from ..errors import ConfigError, DeviceError
 from ..nets import Kernels, SearchOutput, SiameseNetwork
 from ..nets.fusion import fold_batchnorm, fuse_for_cpu, split_correlations
+from .backends import check_backend
 from .onnx_runtime import OnnxSearch, onnx_searches
-
-BACKENDS = ("torch", "onnxruntime")
 
 
 def cpu_fusion_available() -> bool:
@@ -67,7 +65,7 @@ class NetworkRunner:
         are CUDA graphs); True on the CPU runs the same buffer and replay logic with eager calls.
         `backend`: what runs the searches, "torch" or "onnxruntime" (CPU, fast path only), the
         latter with `threads` intra-op threads (default: torch's count now)."""
-        check_backend(backend, device, exact)
+        check_backend(backend, device.type, exact)
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         self.exact = exact
@@ -167,18 +165,6 @@ class NetworkRunner:
         buffer = self._inputs[side]
         buffer.copy_(host.permute(2, 0, 1).unsqueeze(0))  # uint8 HWC → float NCHW, on the device
         return buffer
-
-
-def check_backend(backend: str, device: torch.device, exact: bool) -> None:
-    """A backend name the runner can use on `device` with `exact`; a one-line error otherwise."""
-    if backend not in BACKENDS:
-        raise ConfigError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-    if backend == "onnxruntime" and device.type != "cpu":
-        raise DeviceError(f"backend 'onnxruntime' runs on the CPU only, not on {device}; "
-                          "use device 'cpu' or backend 'torch'")
-    if backend == "onnxruntime" and exact:
-        raise ConfigError("backend 'onnxruntime' runs the fast path's network (BatchNorm folded); the exact "
-                          "path (the published code's arithmetic) is torch's: use backend 'torch'")
 
 
 class _Staging:
