@@ -96,7 +96,7 @@ def load_tracker(model_or_config: str | os.PathLike, weights: str | os.PathLike 
     network = build_network(config.architecture)
     load_weights(network, weights_file, config.architecture)
     runner = NetworkRunner(network, torch_device, exact, config.tracker.instance_sizes(), backend=backend,
-                           threads=threads_in_effect)
+                           threads=threads_in_effect, template_side=config.tracker.exemplar_size)
     tracker = SiameseTracker(runner, config.tracker)
     if torch_device.type == "cuda" if warm_up is None else warm_up:
         tracker.warm_up()

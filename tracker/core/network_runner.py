@@ -58,13 +58,14 @@ def cpu_fusion_available() -> bool:
 class NetworkRunner:
     def __init__(self, network: SiameseNetwork, device: torch.device, exact: bool,
                  search_sizes: tuple[int, ...], cpu_fusion: bool = True, graph_style: bool | None = None,
-                 backend: str = "torch", threads: int | None = None):
+                 backend: str = "torch", threads: int | None = None, template_side: int = 127):
         """`search_sizes`: the search sizes the tracker uses, the main one first. `cpu_fusion`
         off keeps the fast path to folding + channels-last (what it is on CUDA), for tests.
         `graph_style`: replay captured searches (default: on CUDA's fast path, where the replays
         are CUDA graphs); True on the CPU runs the same buffer and replay logic with eager calls.
         `backend`: what runs the searches, "torch" or "onnxruntime" (CPU, fast path only), the
-        latter with `threads` intra-op threads (default: torch's count now)."""
+        latter with `threads` intra-op threads (default: torch's count now), its graphs exported
+        for the kernels of a `template_side` template (the config's exemplar_size)."""
         check_backend(backend, device.type, exact)
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
@@ -79,7 +80,7 @@ class NetworkRunner:
                 # Exported unfused: the fused modules are oneDNN calls, which ONNX has no name for
                 # (ONNX Runtime fuses convolutions and activations itself).
                 network = fold_batchnorm(network).eval()
-                self.onnx_searches = onnx_searches(network, search_sizes,
+                self.onnx_searches = onnx_searches(network, search_sizes, template_side,
                                                    torch.get_num_threads() if threads is None else threads)
                 self.memory_format = torch.contiguous_format
             elif not exact:

@@ -31,7 +31,6 @@ from ..errors import BackendError
 from ..nets import Kernels, SearchOutput, SiameseNetwork
 
 REQUIREMENTS = "onnxruntime==1.32.0 onnx==1.23.2"  # setup.cfg's `onnx` extra: the releases tested
-TEMPLATE_SIDE = 127  # the template crop every registered model uses (exemplar_size)
 
 
 def import_onnxruntime():
@@ -101,8 +100,10 @@ class OnnxSearch:
 
 
 @torch.inference_mode()
-def onnx_searches(network: SiameseNetwork, search_sizes: tuple[int, ...], threads: int) -> dict[int, OnnxSearch]:
-    """One exported search graph per search size, in sessions with `threads` intra-op threads."""
+def onnx_searches(network: SiameseNetwork, search_sizes: tuple[int, ...], template_side: int,
+                  threads: int) -> dict[int, OnnxSearch]:
+    """One exported search graph per search size, for the kernels of a `template_side` template,
+    in sessions with `threads` intra-op threads."""
     import_onnxruntime()  # before any export: its absence is the likelier problem
-    like, _ = network.template(torch.zeros((1, 3, TEMPLATE_SIDE, TEMPLATE_SIDE)))
+    like, _ = network.template(torch.zeros((1, 3, template_side, template_side)))
     return {side: OnnxSearch(network, side, like, threads) for side in search_sizes}
