@@ -105,7 +105,7 @@ def test_onnxruntime_network_outputs_equal_the_published_network(model, publishe
     """ONNX Runtime running the exported fast-path network (measured here ≤ 5.8e-6 relative)."""
     runner = assert_runner_equals_the_published_network(model, published_network, nanotrack_golden,
                                                         backend="onnxruntime")
-    assert set(runner.onnx_searches) == {255}  # guards the comparison: ONNX Runtime ran the search
+    assert set(runner.onnx.search_sessions) == {255}  # guards the comparison: ONNX Runtime ran it
 
 
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)

@@ -35,17 +35,21 @@ def v2_runners(nanotrack_weights):
 
 @torch.inference_mode()
 def test_changed_kernels_reach_the_graph_and_results_stay_the_callers(v2_runners, nanotrack_golden):
-    """As the online update does: new cls kernels for the next search give the exact path's
-    outputs for those kernels; an earlier result is not overwritten."""
+    """The template graph's kernels are the exact path's; as the online update does, new cls
+    kernels for the next search give the exact path's outputs for those kernels; an earlier
+    result is not overwritten."""
     g = nanotrack_golden("nanotrack_v2")
     exact, onnx = v2_runners
     kernels = onnx.template(g["net/z"])
+    exact_kernels = exact.template(g["net/z"])
+    for kernel, expected in zip(kernels.cls + kernels.loc, exact_kernels.cls + exact_kernels.loc, strict=True):
+        assert relative_error(kernel, expected) < TOLERANCE
     first = onnx.search(g["net/x"], kernels)
     kept = first.cls.clone()
     # the cls kernels of an 8×8 sample of the search features (what the online update feeds in)
     sample = first.features[0][:, :, 4:12, 4:12]
     updated = Kernels(cls=onnx.cls_kernels([sample]), loc=kernels.loc)
-    expected_kernels = Kernels(cls=exact.cls_kernels([sample]), loc=exact.template(g["net/z"]).loc)
+    expected_kernels = Kernels(cls=exact.cls_kernels([sample]), loc=exact_kernels.loc)
     output = onnx.search(g["net/x"], updated)
     expected = exact.search(g["net/x"], expected_kernels)
     assert relative_error(output.cls, expected.cls) < TOLERANCE
@@ -60,7 +64,7 @@ def test_the_larger_search_runs_its_own_graph(v2_runners, nanotrack_golden):
     path there."""
     g = nanotrack_golden("nanotrack_v2")
     exact, onnx = v2_runners
-    assert set(onnx.onnx_searches) == {255, 351}
+    assert set(onnx.onnx.search_sessions) == {255, 351}
     patch = cv2.resize(g["net/x"], (351, 351), interpolation=cv2.INTER_LINEAR)
     output = onnx.search(patch, onnx.template(g["net/z"]))
     expected = exact.search(patch, exact.template(g["net/z"]))
@@ -93,10 +97,13 @@ def test_the_session_runs_with_the_trackers_threads_and_no_spinning(threads, nan
                                weights=nanotrack_weights("nanotrack_v2"), threads=threads, backend="onnxruntime")
     finally:
         torch.set_num_threads(before)
-    options = tracker.runner.onnx_searches[255].session.get_session_options()
-    assert options.intra_op_num_threads == threads
-    assert options.inter_op_num_threads == 1
-    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    sessions = tracker.runner.onnx.sessions()
+    assert len(sessions) == 2  # the template's and the search's (255)
+    for session in sessions:
+        options = session.get_session_options()
+        assert options.intra_op_num_threads == threads
+        assert options.inter_op_num_threads == 1
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
 
 
 def test_refusals_are_one_line(nanotrack_weights):

@@ -10,10 +10,11 @@ Two arithmetic paths, one code path:
   correlations (faster in oneDNN; not applied on CUDA, where it is unmeasured). Outputs agree
   with exact within 3e-4 relative (tests/test_fast_path.py states why).
 
-Two backends for the fast path's searches on the CPU (`backend`): torch (the default: the fused
-network above) or onnxruntime, which runs the same folded network exported to ONNX, one graph
-per search size (tracker/core/onnx_runtime.py). Only the search dispatches: the template and the
-online update's cls kernels run on torch's folded network with either backend.
+Two backends for the fast path on the CPU (`backend`): torch (the default: the fused network
+above) or onnxruntime, which runs the same folded network exported to ONNX: the template and one
+graph per search size (tracker/core/onnx_runtime.py). `template` and `search` dispatch; the
+online update's `cls_kernels` runs on torch's folded network with either backend. (A patch size
+not exported, which the tracker never passes, runs on torch's folded network.)
 
 Buffers and replays ("graph style"). On CUDA, the fast path replays a CUDA graph per search
 size: the graph reads a fixed input buffer and fixed kernel buffers and writes fixed output
@@ -47,7 +48,7 @@ import torch
 from ..nets import Kernels, SearchOutput, SiameseNetwork
 from ..nets.fusion import fold_batchnorm, fuse_for_cpu, split_correlations
 from .backends import check_backend
-from .onnx_runtime import OnnxSearch, onnx_searches
+from .onnx_runtime import OnnxNetwork
 
 
 def cpu_fusion_available() -> bool:
@@ -74,14 +75,14 @@ class NetworkRunner:
         self.backend = backend
         self.memory_format = torch.contiguous_format if exact else torch.channels_last
         self.search_networks: dict[int, SiameseNetwork] = {}
-        self.onnx_searches: dict[int, OnnxSearch] = {}
+        self.onnx: OnnxNetwork | None = None
         with self.on_device():
             if backend == "onnxruntime":
                 # Exported unfused: the fused modules are oneDNN calls, which ONNX has no name for
                 # (ONNX Runtime fuses convolutions and activations itself).
                 network = fold_batchnorm(network).eval()
-                self.onnx_searches = onnx_searches(network, search_sizes, template_side,
-                                                   torch.get_num_threads() if threads is None else threads)
+                self.onnx = OnnxNetwork(network, search_sizes, template_side,
+                                        torch.get_num_threads() if threads is None else threads)
                 self.memory_format = torch.contiguous_format
             elif not exact:
                 network = fold_batchnorm(network).to(memory_format=torch.channels_last)
@@ -118,6 +119,8 @@ class NetworkRunner:
 
     def template(self, patch: np.ndarray) -> Kernels:
         """Correlation kernels of a template patch (H×W×3 uint8 BGR)."""
+        if self.onnx is not None and patch.shape[0] == self.onnx.template_side:
+            return self.onnx.template(patch)
         with self._backend():
             kernels, _ = self.network.template(self._upload(patch))
         return kernels
@@ -126,8 +129,8 @@ class NetworkRunner:
         """cls/loc maps and search features of a search patch (S×S×3 uint8 BGR). The caller owns
         the result: later searches never change it."""
         side = patch.shape[0]
-        if side in self.onnx_searches:
-            return self.onnx_searches[side].run(patch, kernels)
+        if self.onnx is not None and side in self.onnx.search_sessions:
+            return self.onnx.search(patch, kernels)
         with self._backend():
             image = self._upload(patch)
             if side not in self._searches:
