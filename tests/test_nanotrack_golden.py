@@ -102,7 +102,7 @@ def assert_runner_equals_the_published_network(model, published_network, nanotra
 
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
 def test_onnxruntime_network_outputs_equal_the_published_network(model, published_network, nanotrack_golden):
-    """ONNX Runtime running the exported fast-path network (measured here ≤ 4.4e-6 relative, v1 loc)."""
+    """ONNX Runtime running the exported fast-path network (measured here ≤ 6.2e-6 relative, v1 loc)."""
     runner = assert_runner_equals_the_published_network(model, published_network, nanotrack_golden,
                                                         backend="onnxruntime")
     assert set(runner.onnx.search_sessions) == {255}  # guards the comparison: ONNX Runtime ran it
@@ -129,8 +129,8 @@ def test_points_decoding_and_window_equal_the_published_tracker(model, nanotrack
 #   ≤ 9e-5 px, scores ≤ 3e-7 (the network's float32 summation order);
 # - fast path (BatchNorm folded, channels-last, fused oneDNN convolutions; its network outputs
 #   are ≤ 4.3e-6 relative from the exact ones here): ≤ 3.4e-4 px (v1 crossing), scores ≤ 6e-7;
-# - the fast path's network run by ONNX Runtime (backend onnxruntime; its outputs ≤ 4.4e-6
-#   relative from the published network's here): ≤ 2.4e-4 px (v1 crossing), scores ≤ 1e-6.
+# - the fast path's network run by ONNX Runtime (backend onnxruntime; its outputs ≤ 6.2e-6
+#   relative from the published network's here): ≤ 2.6e-4 px (v1 crossing), scores ≤ 9e-7.
 # These trajectories are not chaotic: a logic error costs pixels from the first frames on.
 
 BOX_TOLERANCE = 0.05
