@@ -74,7 +74,8 @@ def test_fast_network_outputs_equal_the_published_network(model, published_netwo
     """The fast path (BatchNorm folded; each convolution with its hard-swish/ReLU/ReLU6 and a
     block's shortcut add in one oneDNN call; channel attention's 1×1 convolutions with their
     ReLU and sigmoid) within the fast path's tolerance; measured here ≤ 4.3e-6 relative (v1 loc)."""
-    runner = assert_runner_equals_the_published_network(model, published_network, nanotrack_golden)
+    runner = NetworkRunner(published_network(model), torch.device("cpu"), exact=False, search_sizes=(255,))
+    assert_outputs_equal_the_published_network(runner, nanotrack_golden(model))
     # Guards the comparison: it ran the fused network.
     modules = list(runner.search_networks[255].modules())
     shortcuts, hardswishes = FUSED_BLOCKS[model]
@@ -85,26 +86,41 @@ def test_fast_network_outputs_equal_the_published_network(model, published_netwo
     assert attention and all(isinstance(m.fc2, FusedConv) and m.fc2.attr == "sigmoid" for m in attention)
 
 
-def assert_runner_equals_the_published_network(model, published_network, nanotrack_golden,
-                                               backend="torch") -> NetworkRunner:
-    """The fast path's runner with `backend`, on the stored crops: its search features, cls and
-    loc within the fast path's tolerance of the published network's. Returns the runner."""
-    g = nanotrack_golden(model)
-    runner = NetworkRunner(published_network(model), torch.device("cpu"), exact=False, search_sizes=(255,),
-                           backend=backend)
+def assert_outputs_equal_the_published_network(runner: NetworkRunner, g) -> None:
+    """`runner` (a fast path's) on the stored crops: its search features, cls and loc within the
+    fast path's tolerance of the published network's."""
     with torch.inference_mode():
         output = runner.search(g["net/x"], runner.template(g["net/z"]))
     assert relative_error(output.features[0], g["net/xf"]) < FAST_TOLERANCE
     assert relative_error(output.cls, g["net/cls"]) < FAST_TOLERANCE
     assert relative_error(output.loc, g["net/loc"]) < FAST_TOLERANCE
-    return runner
+
+
+@pytest.fixture(scope="module")
+def onnx_tracker(nanotrack_weights):
+    """Per version, one tracker of the published config and weights with backend onnxruntime and
+    one thread, loaded once (its ONNX export is most of what a test of it costs): each test
+    initialises it, which resets all its state."""
+    trackers = {}
+
+    def get(model: str):
+        if model not in trackers:
+            before = torch.get_num_threads()
+            torch.set_num_threads(1)  # the sessions' thread count: the one in effect at load
+            try:
+                trackers[model] = load_tracker(REPO / "models" / model / "config.yaml",
+                                               weights=nanotrack_weights(model), backend="onnxruntime")
+            finally:
+                torch.set_num_threads(before)
+        return trackers[model]
+    return get
 
 
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
-def test_onnxruntime_network_outputs_equal_the_published_network(model, published_network, nanotrack_golden):
+def test_onnxruntime_network_outputs_equal_the_published_network(model, onnx_tracker, nanotrack_golden):
     """ONNX Runtime running the exported fast-path network (measured here ≤ 6.2e-6 relative, v1 loc)."""
-    runner = assert_runner_equals_the_published_network(model, published_network, nanotrack_golden,
-                                                        backend="onnxruntime")
+    runner = onnx_tracker(model).runner
+    assert_outputs_equal_the_published_network(runner, nanotrack_golden(model))
     assert set(runner.onnx.search_sessions) == {255}  # guards the comparison: ONNX Runtime ran it
 
 
@@ -149,10 +165,13 @@ def run_sequence(tracker, frames, region):
 @pytest.mark.parametrize("sequence", SEQUENCES)
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
 def test_trajectory_equals_the_published_tracker(model, sequence, exact, backend, nanotrack_weights,
-                                                 nanotrack_golden, sequence_frames, single_thread):
+                                                 nanotrack_golden, sequence_frames, single_thread, onnx_tracker):
     g = nanotrack_golden(model)
-    tracker = load_tracker(REPO / "models" / model / "config.yaml", weights=nanotrack_weights(model), exact=exact,
-                           backend=backend)
+    if backend == "onnxruntime":
+        tracker = onnx_tracker(model)
+    else:
+        tracker = load_tracker(REPO / "models" / model / "config.yaml", weights=nanotrack_weights(model),
+                               exact=exact)
     boxes, scores = run_sequence(tracker, sequence_frames(g, sequence), tuple(g[f"{sequence}/gt"][0]))
     np.testing.assert_allclose(boxes, g[f"{sequence}/boxes"][1:], rtol=0, atol=BOX_TOLERANCE)
     np.testing.assert_allclose(scores, g[f"{sequence}/scores"][1:], rtol=0, atol=SCORE_TOLERANCE)

@@ -3,7 +3,8 @@
 in test_nanotrack_golden.py, with every feature on in test_nanotrack_features.py (the fast path's
 tolerances, parametrized over the backend). Here: kernels that change between searches reach the
 graph, an anchor-head model exports too, the session runs with the tracker's threads and no
-spinning, and each refusal is one line.
+spinning, and each refusal is one line. These tests need the `onnx` extra (scripts/setup installs
+it); without it they fail with BackendError's pip command rather than skip.
 """
 import sys
 
@@ -18,8 +19,6 @@ from tracker.core.network_runner import NetworkRunner
 from tracker.nets import Kernels
 from tracker.zoo.checkpoint import load_weights
 from tracker.zoo.registry import build_network
-
-pytest.importorskip("onnxruntime", reason="backend onnxruntime needs the `onnx` extra (scripts/setup installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -89,21 +88,23 @@ def test_an_anchor_head_model_exports_and_equals_exact(reference_state_dict, gol
         assert relative_error(onnx, exact) < TOLERANCE
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_the_session_runs_with_the_trackers_threads_and_no_spinning(threads, nanotrack_weights):
+def test_the_sessions_run_with_the_trackers_threads_and_no_spinning(v2_runners, nanotrack_weights):
+    """threads=1 (v2_runners') and 2 through load_tracker: every session (the template's, each
+    search size's) gets the count, one inter-op thread and no spinning."""
     before = torch.get_num_threads()
     try:
         tracker = load_tracker(REPO / "models" / "nanotrack_v2" / "config.yaml",
-                               weights=nanotrack_weights("nanotrack_v2"), threads=threads, backend="onnxruntime")
+                               weights=nanotrack_weights("nanotrack_v2"), threads=2, backend="onnxruntime")
     finally:
         torch.set_num_threads(before)
-    sessions = tracker.runner.onnx.sessions()
-    assert len(sessions) == 2  # the template's and the search's (255)
-    for session in sessions:
-        options = session.get_session_options()
-        assert options.intra_op_num_threads == threads
-        assert options.inter_op_num_threads == 1
-        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    for threads, onnx, count in ((1, v2_runners[1].onnx, 3), (2, tracker.runner.onnx, 2)):
+        sessions = onnx.sessions()
+        assert len(sessions) == count  # the template's, then one per search size (255, 351 / 255)
+        for session in sessions:
+            options = session.get_session_options()
+            assert options.intra_op_num_threads == threads
+            assert options.inter_op_num_threads == 1
+            assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
 
 
 def test_refusals_are_one_line(nanotrack_weights):

@@ -205,7 +205,6 @@ def test_supervised_realtime_is_refused(tmp_path, dataset, weights, capsys):
 def test_backend_onnxruntime_runs_and_is_recorded(tmp_path, dataset, weights):
     """--backend reaches the tracker: ONNX Runtime's boxes within 0.01 px of torch's fast path
     (the same folded network; outputs ~1e-6 relative apart), and the record names the backend."""
-    pytest.importorskip("onnxruntime")
     common = ["--config", ALEX, "--weights", weights, "--dataset", dataset, "--format", "vot", "--out", tmp_path,
               "--sequences", "crossing"]
     assert run(*common, "--name", "torch") == 0

@@ -232,7 +232,6 @@ timeout = 300
 
 def test_server_with_backend_onnxruntime_equals_load_tracker(setup, standin_weights, tmp_path):
     """--backend reaches the server's tracker: its trajectory is load_tracker's with the same backend."""
-    pytest.importorskip("onnxruntime")
     from vot.tracker import Registry
     ini = tmp_path / "onnxruntime.ini"
     ini.write_text(ONNX_RUNTIME_INI.format(model=MODEL, repo=REPO))
