@@ -84,9 +84,9 @@ def load_tracker(model_or_config: str | os.PathLike, weights: str | os.PathLike 
     shares one pool). Default None leaves it as it is: PyTorch's, one per physical core, or the
     user's OMP_NUM_THREADS (tracker/core/threads.py has the policy and why).
 
-    backend: what runs the network's searches on the CPU: "torch" (default) or "onnxruntime",
-    the fast path's own network exported to ONNX at load, one graph per search size, in an ONNX
-    Runtime session with the thread count in effect (tracker/core/onnx_runtime.py; needs the
+    backend: what runs the network on the CPU: "torch" (default) or "onnxruntime", the fast
+    path's own network exported to ONNX at load (the template and one graph per search size; the
+    online update's kernels stay on torch), in ONNX Runtime sessions with the thread count in effect (tracker/core/onnx_runtime.py; needs the
     onnxruntime package, setup.cfg's `onnx` extra). Not with device cuda or exact=True.
     """
     threads_in_effect = set_threads(threads)

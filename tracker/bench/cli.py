@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, metavar="N",
                         help="intra-op threads of this process's measurements (default: PyTorch's)")
     parser.add_argument("--backend", default="torch", choices=BACKENDS,
-                        help="what runs the fast path's searches in the exact-against-fast rows (default "
+                        help="what runs the fast path's network in the exact-against-fast rows (default "
                              "torch); with onnxruntime, NanoTrack beside OpenCV shows torch's fast path "
                              "and ONNX Runtime's side by side (the TraX, first-use and contention "
                              "measurements stay on torch)")

@@ -64,7 +64,7 @@ class NetworkRunner:
         off keeps the fast path to folding + channels-last (what it is on CUDA), for tests.
         `graph_style`: replay captured searches (default: on CUDA's fast path, where the replays
         are CUDA graphs); True on the CPU runs the same buffer and replay logic with eager calls.
-        `backend`: what runs the searches, "torch" or "onnxruntime" (CPU, fast path only), the
+        `backend`: what runs the template and searches, "torch" or "onnxruntime" (CPU, fast path only), the
         latter with `threads` intra-op threads (default: torch's count now), its graphs exported
         for the kernels of a `template_side` template (the config's exemplar_size)."""
         check_backend(backend, device.type, exact)

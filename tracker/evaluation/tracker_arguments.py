@@ -19,7 +19,7 @@ def add_tracker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", help="checkpoint file (with --config; with --tracker it replaces the entry's)")
     parser.add_argument("--device", help="cpu, cuda or cuda:N (default: the entry's, else cpu)")
     parser.add_argument("--backend", choices=BACKENDS,
-                        help="what runs the network's searches: torch or, on the CPU, onnxruntime "
+                        help="what runs the network: torch or, on the CPU, onnxruntime "
                              "(default: the entry's, else torch)")
 
 

@@ -31,7 +31,7 @@ class TrackerEntry:
     weights_of: str | None  # --weights-of MODEL: that model's checkpoint
     device: str
     exact: bool
-    backend: str = "torch"  # --backend: what runs the network's searches
+    backend: str = "torch"  # --backend: what runs the network
 
     def files(self) -> tuple[Path, Path]:
         """(config file, checkpoint) the server would load; CheckpointError if weights are missing."""

@@ -86,7 +86,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--exact", action="store_true",
                         help="the published code's arithmetic (slower; for equivalence checks)")
     parser.add_argument("--backend", default="torch", choices=BACKENDS,
-                        help="what runs the network's searches on the CPU (default torch; onnxruntime: "
+                        help="what runs the network on the CPU (default torch; onnxruntime: "
                              "the fast path's network in ONNX Runtime, tracker/core/onnx_runtime.py)")
     parser.add_argument("--threads", type=int, metavar="N",
                         help="intra-op CPU threads (default: PyTorch's, one per core, or $OMP_NUM_THREADS; "
