@@ -13,23 +13,25 @@ ONNX_FOLDER = SHARED_ROOT / "weights" / "nanotrack"
 MODEL = "nanotrack_v2"
 
 
-def compare(tmp_path: Path, nanotrack_weights, onnx_folder: Path) -> dict:
+def compare(tmp_path: Path, nanotrack_weights, onnx_folder: Path, backend: str = "torch") -> dict:
     paths, region = write_frames(tmp_path / "seq", 320, 240, 4)
     return compare_with_opencv({MODEL: REPO / "models" / MODEL / "config.yaml"}, {MODEL: nanotrack_weights(MODEL)},
-                               paths, region, onnx_folder, threads=(1,), repeats=1)
+                               paths, region, onnx_folder, threads=(1,), repeats=1, backend=backend)
 
 
 def test_ratios_come_from_steps_on_the_same_frames(tmp_path, nanotrack_weights):
     if not (ONNX_FOLDER / "nanotrack_head_sim_v2.onnx").is_file():
         pytest.skip(f"OpenCV's NanoTrack ONNX pair not found in {ONNX_FOLDER}")
-    result = compare(tmp_path, nanotrack_weights, ONNX_FOLDER)
+    """With backend onnxruntime: exact, torch's fast path and ONNX Runtime's, each beside OpenCV."""
+    result = compare(tmp_path, nanotrack_weights, ONNX_FOLDER, backend="onnxruntime")
     assert result["skipped"] is None
     row = result["by_threads"]["1"]
     opencv = row["opencv"]["steps_ms"]
     assert len(opencv) == 3 and min(opencv) > 0  # 4 frames: init on the first, 3 steps
     table = "\n".join(format_opencv_nano(result))
     assert f"OpenCV {np.median(opencv):.1f}" in table
-    for path in ("exact", "fast"):
+    assert list(row["models"][MODEL]) == ["exact", "fast", "onnxruntime"]
+    for path in ("exact", "fast", "onnxruntime"):
         steps = row["models"][MODEL][path]["steps_ms"]
         assert len(steps) == len(opencv) and min(steps) > 0
         ratio = float(np.median(steps) / np.median(opencv))
@@ -46,3 +48,4 @@ def test_absent_onnx_files_are_one_line_and_our_rows_still_run(tmp_path, nanotra
     assert row["opencv"] is None and "OpenCV —" in "\n".join(lines)
     assert len(row["models"][MODEL]["fast"]["steps_ms"]) == 3
     assert "over_opencv" not in row["models"][MODEL]["fast"]
+    assert list(row["models"][MODEL]) == ["exact", "fast"]  # backend torch: no ONNX Runtime row

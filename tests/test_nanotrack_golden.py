@@ -74,13 +74,8 @@ def test_fast_network_outputs_equal_the_published_network(model, published_netwo
     """The fast path (BatchNorm folded; each convolution with its hard-swish/ReLU/ReLU6 and a
     block's shortcut add in one oneDNN call; channel attention's 1×1 convolutions with their
     ReLU and sigmoid) within the fast path's tolerance; measured here ≤ 4.3e-6 relative (v1 loc)."""
-    g = nanotrack_golden(model)
     runner = NetworkRunner(published_network(model), torch.device("cpu"), exact=False, search_sizes=(255,))
-    with torch.inference_mode():
-        output = runner.search(g["net/x"], runner.template(g["net/z"]))
-    assert relative_error(output.features[0], g["net/xf"]) < FAST_TOLERANCE
-    assert relative_error(output.cls, g["net/cls"]) < FAST_TOLERANCE
-    assert relative_error(output.loc, g["net/loc"]) < FAST_TOLERANCE
+    assert_outputs_equal_the_published_network(runner, nanotrack_golden(model))
     # Guards the comparison: it ran the fused network.
     modules = list(runner.search_networks[255].modules())
     shortcuts, hardswishes = FUSED_BLOCKS[model]
@@ -89,6 +84,44 @@ def test_fast_network_outputs_equal_the_published_network(model, published_netwo
     assert not any(isinstance(m, (torch.nn.BatchNorm2d, torch.nn.Sigmoid)) for m in modules)
     attention = [m for m in modules if isinstance(m, ChannelAttention)]
     assert attention and all(isinstance(m.fc2, FusedConv) and m.fc2.attr == "sigmoid" for m in attention)
+
+
+def assert_outputs_equal_the_published_network(runner: NetworkRunner, g) -> None:
+    """`runner` (a fast path's) on the stored crops: its search features, cls and loc within the
+    fast path's tolerance of the published network's."""
+    with torch.inference_mode():
+        output = runner.search(g["net/x"], runner.template(g["net/z"]))
+    assert relative_error(output.features[0], g["net/xf"]) < FAST_TOLERANCE
+    assert relative_error(output.cls, g["net/cls"]) < FAST_TOLERANCE
+    assert relative_error(output.loc, g["net/loc"]) < FAST_TOLERANCE
+
+
+@pytest.fixture(scope="module")
+def onnx_tracker(nanotrack_weights):
+    """Per version, one tracker of the published config and weights with backend onnxruntime and
+    one thread, loaded once (its ONNX export is most of what a test of it costs): each test
+    initialises it, which resets all its state."""
+    trackers = {}
+
+    def get(model: str):
+        if model not in trackers:
+            before = torch.get_num_threads()
+            torch.set_num_threads(1)  # the sessions' thread count: the one in effect at load
+            try:
+                trackers[model] = load_tracker(REPO / "models" / model / "config.yaml",
+                                               weights=nanotrack_weights(model), backend="onnxruntime")
+            finally:
+                torch.set_num_threads(before)
+        return trackers[model]
+    return get
+
+
+@pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
+def test_onnxruntime_network_outputs_equal_the_published_network(model, onnx_tracker, nanotrack_golden):
+    """ONNX Runtime running the exported fast-path network (measured here ≤ 6.2e-6 relative, v1 loc)."""
+    runner = onnx_tracker(model).runner
+    assert_outputs_equal_the_published_network(runner, nanotrack_golden(model))
+    assert set(runner.onnx.search_sessions) == {255}  # guards the comparison: ONNX Runtime ran it
 
 
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
@@ -106,12 +139,14 @@ def test_points_decoding_and_window_equal_the_published_tracker(model, nanotrack
 # ---------------------------------------------------------------------------------------------
 # Trajectories through the public API: init on the ground truth of frame 1, then every frame.
 #
-# Both paths, one intra-op thread: ≤ 0.05 px on every box coordinate, 1e-4 on the raw score.
+# Every path, one intra-op thread: ≤ 0.05 px on every box coordinate, 1e-4 on the raw score.
 # Measured on an AMD EPYC (box coordinates, worst frame of the three sequences):
 # - exact path: bit-identical to the reference with 2 threads (as it ran); with 1 thread
 #   ≤ 9e-5 px, scores ≤ 3e-7 (the network's float32 summation order);
 # - fast path (BatchNorm folded, channels-last, fused oneDNN convolutions; its network outputs
-#   are ≤ 4.3e-6 relative from the exact ones here): ≤ 3.4e-4 px (v1 crossing), scores ≤ 6e-7.
+#   are ≤ 4.3e-6 relative from the exact ones here): ≤ 3.4e-4 px (v1 crossing), scores ≤ 6e-7;
+# - the fast path's network run by ONNX Runtime (backend onnxruntime; its outputs ≤ 6.2e-6
+#   relative from the published network's here): ≤ 2.6e-4 px (v1 crossing), scores ≤ 9e-7.
 # These trajectories are not chaotic: a logic error costs pixels from the first frames on.
 
 BOX_TOLERANCE = 0.05
@@ -125,13 +160,18 @@ def run_sequence(tracker, frames, region):
     return np.array([r.bbox for r in results]), np.array([r.score for r in results])
 
 
-@pytest.mark.parametrize("exact", [True, False], ids=["exact", "fast"])
+@pytest.mark.parametrize("exact, backend", [(True, "torch"), (False, "torch"), (False, "onnxruntime")],
+                         ids=["exact", "fast", "onnxruntime"])
 @pytest.mark.parametrize("sequence", SEQUENCES)
 @pytest.mark.parametrize("model", NANOTRACK_VERSIONS)
-def test_trajectory_equals_the_published_tracker(model, sequence, exact, nanotrack_weights, nanotrack_golden,
-                                                 sequence_frames, single_thread):
+def test_trajectory_equals_the_published_tracker(model, sequence, exact, backend, nanotrack_weights,
+                                                 nanotrack_golden, sequence_frames, single_thread, onnx_tracker):
     g = nanotrack_golden(model)
-    tracker = load_tracker(REPO / "models" / model / "config.yaml", weights=nanotrack_weights(model), exact=exact)
+    if backend == "onnxruntime":
+        tracker = onnx_tracker(model)
+    else:
+        tracker = load_tracker(REPO / "models" / model / "config.yaml", weights=nanotrack_weights(model),
+                               exact=exact)
     boxes, scores = run_sequence(tracker, sequence_frames(g, sequence), tuple(g[f"{sequence}/gt"][0]))
     np.testing.assert_allclose(boxes, g[f"{sequence}/boxes"][1:], rtol=0, atol=BOX_TOLERANCE)
     np.testing.assert_allclose(scores, g[f"{sequence}/scores"][1:], rtol=0, atol=SCORE_TOLERANCE)

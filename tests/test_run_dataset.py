@@ -143,6 +143,8 @@ def test_resume_by_another_run_is_refused_naming_what_differs(tmp_path, dataset,
     assert "path: fast there, exact now" in capsys.readouterr().err
     assert run(*common, "--weights", weights, "--protocol", "supervised") == 2
     assert "protocol: ope there, supervised now" in capsys.readouterr().err
+    assert run(*common, "--weights", weights, "--backend", "onnxruntime") == 2
+    assert "backend: None there, onnxruntime now" in capsys.readouterr().err
     assert run(*common, "--weights", weights) == 0          # the same run resumes
     # Results made before run records existed cannot be checked: refused too.
     (tmp_path / "r" / "run.yaml").unlink()
@@ -198,3 +200,17 @@ def test_supervised_realtime_is_refused(tmp_path, dataset, weights, capsys):
         error = capsys.readouterr().err
         assert error.count("\n") == 1 and f"scripts/evaluate TRACKER --experiments {experiment}" in error
     assert not (tmp_path / "siamrpn_alex_dwxcorr").exists()
+
+
+def test_backend_onnxruntime_runs_and_is_recorded(tmp_path, dataset, weights):
+    """--backend reaches the tracker: ONNX Runtime's boxes within 0.01 px of torch's fast path
+    (the same folded network; outputs ~1e-6 relative apart), and the record names the backend."""
+    common = ["--config", ALEX, "--weights", weights, "--dataset", dataset, "--format", "vot", "--out", tmp_path,
+              "--sequences", "crossing"]
+    assert run(*common, "--name", "torch") == 0
+    assert run(*common, "--name", "onnx", "--backend", "onnxruntime") == 0
+    assert yaml.safe_load((tmp_path / "onnx" / "run.yaml").read_text())["backend"] == "onnxruntime"
+    assert "backend" not in yaml.safe_load((tmp_path / "torch" / "run.yaml").read_text())
+    boxes = {name: np.loadtxt(tmp_path / name / "crossing.txt", delimiter=",") for name in ("torch", "onnx")}
+    assert len({tuple(b) for b in boxes["onnx"][1:]}) > 2  # it tracked
+    np.testing.assert_allclose(boxes["onnx"], boxes["torch"], rtol=0, atol=0.01)

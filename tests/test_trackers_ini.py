@@ -51,11 +51,14 @@ def test_a_missing_file_is_named(tmp_path):
 def test_every_argument_of_the_server_is_read(tmp_path):
     ini = write_ini(tmp_path, gpu=SERVER_CALL.format(
         "['--config', 'c.yaml', '--weights', '/w/model.pth', '--device', 'cuda:1', '--exact']"),
-        tiny=SERVER_CALL.format("['--model', 'siammargin_tiny']"))
+        tiny=SERVER_CALL.format("['--model', 'siammargin_tiny']"),
+        onnx=SERVER_CALL.format("['--model', 'nanotrack_v2', '--backend', 'onnxruntime']"))
     assert read_tracker_entry("gpu", ini) == TrackerEntry("gpu", "c.yaml", None, "/w/model.pth", None,
                                                           "cuda:1", True)
     tiny = read_tracker_entry("tiny", ini)
     assert tiny == TrackerEntry("tiny", None, "siammargin_tiny", None, None, "cpu", False)
+    assert tiny.backend == "torch"
+    assert read_tracker_entry("onnx", ini).backend == "onnxruntime"
     assert tiny.files() == (REPO / "models" / "siammargin_tiny" / "config.yaml",
                             REPO / "models" / "siammargin_tiny" / "model.pth")
 

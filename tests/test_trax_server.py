@@ -77,13 +77,18 @@ def test_server_trajectory_equals_load_tracker(setup, standin_weights):
         served = run(rt, seq)
     finally:
         rt.stop()
-    tracker = load_tracker(REPO / "models" / MODEL / "config.yaml", weights=standin_weights(MODEL))
-    paths = sorted((setup / "sequences" / seq.name / "color").glob("*.jpg"))
-    polygon = [float(v) for v in (setup / "sequences" / seq.name / "groundtruth.txt").read_text().splitlines()[0].split(",")]
-    tracker.init(read_image(str(paths[0])), polygon)
-    local = np.array([tracker.track(read_image(str(p))).bbox for p in paths[1:]])
+    local = local_trajectory(setup, seq, load_tracker(REPO / "models" / MODEL / "config.yaml",
+                                                     weights=standin_weights(MODEL)))
     # TraX carries rectangles as float32
     np.testing.assert_allclose(served, local, rtol=1e-6, atol=1e-3)
+
+
+def local_trajectory(ws, seq, tracker) -> np.ndarray:
+    """`tracker`'s boxes on `seq` of the workspace, initialised on its first ground truth, in-process."""
+    paths = sorted((ws / "sequences" / seq.name / "color").glob("*.jpg"))
+    polygon = [float(v) for v in (ws / "sequences" / seq.name / "groundtruth.txt").read_text().splitlines()[0].split(",")]
+    tracker.init(read_image(str(paths[0])), polygon)
+    return np.array([tracker.track(read_image(str(p))).bbox for p in paths[1:]])
 
 
 def expect_tracker_exception(rt, frame, region, text):
@@ -213,3 +218,29 @@ def test_stdio_session_survives_a_tracker_that_prints_and_logs(setup, tmp_path):
     assert stdio.shape == (11, 4)
     np.testing.assert_array_equal(stdio, socket_mode)
     np.testing.assert_array_equal(again, socket_again)
+
+
+ONNX_RUNTIME_INI = """[alex_onnxruntime]
+label = alex, the network's searches in ONNX Runtime
+protocol = traxpython
+command = import sys; from tracker.vot.trax_server import main; sys.exit(main(['--config', 'models/{model}/config.yaml', '--weights-of', '{model}', '--backend', 'onnxruntime']))
+paths = {repo}
+socket = true
+timeout = 300
+"""
+
+
+def test_server_with_backend_onnxruntime_equals_load_tracker(setup, standin_weights, tmp_path):
+    """--backend reaches the server's tracker: its trajectory is load_tracker's with the same backend."""
+    from vot.tracker import Registry
+    ini = tmp_path / "onnxruntime.ini"
+    ini.write_text(ONNX_RUNTIME_INI.format(model=MODEL, repo=REPO))
+    seq = sequence(setup, 0)
+    rt = Registry([str(ini)], root=str(REPO))["alex_onnxruntime"].runtime(log=True)
+    try:
+        served = run(rt, seq)
+    finally:
+        rt.stop()
+    local = local_trajectory(setup, seq, load_tracker(REPO / "models" / MODEL / "config.yaml",
+                                                     weights=standin_weights(MODEL), backend="onnxruntime"))
+    np.testing.assert_allclose(served, local, rtol=1e-6, atol=1e-3)  # TraX carries rectangles as float32

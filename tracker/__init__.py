@@ -25,13 +25,14 @@ import torch  # noqa: E402  (after use_wait_policy, on purpose)
 from .zoo.checkpoint import load_weights
 from .zoo.paths import model_files
 from .config import Config, load_config
-from .errors import CheckpointError, ConfigError, DeviceError, ImageError, RegionError, TrackerError
+from .errors import (BackendError, CheckpointError, ConfigError, DeviceError, ImageError, RegionError,
+                     TrackerError)
 from .zoo.registry import build_network
 from .core.network_runner import NetworkRunner
 from .core.siamese_tracker import SiameseTracker, TrackResult
 
 __all__ = ["load_tracker", "SiameseTracker", "TrackResult", "Config", "load_config", "TrackerError",
-           "ConfigError", "CheckpointError", "ImageError", "RegionError", "DeviceError"]
+           "ConfigError", "CheckpointError", "ImageError", "RegionError", "DeviceError", "BackendError"]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -55,7 +56,7 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 def load_tracker(model_or_config: str | os.PathLike, weights: str | os.PathLike | None = None,
                  device: str = "cpu", exact: bool = False, warm_up: bool | None = None,
-                 threads: int | None = None) -> SiameseTracker:
+                 threads: int | None = None, backend: str = "torch") -> SiameseTracker:
     """Builds a tracker from a config and a checkpoint.
 
     model_or_config: a registered model's name (tracker.zoo.registry; e.g. "siammargin_tiny"),
@@ -82,14 +83,20 @@ def load_tracker(model_or_config: str | os.PathLike, weights: str | os.PathLike 
     threads: PyTorch's intra-op thread count, set for the whole process (every tracker in it
     shares one pool). Default None leaves it as it is: PyTorch's, one per physical core, or the
     user's OMP_NUM_THREADS (tracker/core/threads.py has the policy and why).
+
+    backend: what runs the network on the CPU: "torch" (default) or "onnxruntime", the fast
+    path's own network exported to ONNX at load (the template and one graph per search size; the
+    online update's kernels stay on torch), in ONNX Runtime sessions with the thread count in effect (tracker/core/onnx_runtime.py; needs the
+    onnxruntime package, setup.cfg's `onnx` extra). Not with device cuda or exact=True.
     """
-    set_threads(threads)
+    threads_in_effect = set_threads(threads)
     config_file, weights_file = model_files(model_or_config, weights)
     config = load_config(config_file)
     torch_device = resolve_device(device)
     network = build_network(config.architecture)
     load_weights(network, weights_file, config.architecture)
-    runner = NetworkRunner(network, torch_device, exact, config.tracker.instance_sizes())
+    runner = NetworkRunner(network, torch_device, exact, config.tracker.instance_sizes(), backend=backend,
+                           threads=threads_in_effect, template_side=config.tracker.exemplar_size)
     tracker = SiameseTracker(runner, config.tracker)
     if torch_device.type == "cuda" if warm_up is None else warm_up:
         tracker.warm_up()

@@ -27,3 +27,7 @@ class RegionError(TrackerError, ValueError):
 
 class DeviceError(TrackerError):
     """The requested compute device does not exist on this machine."""
+
+
+class BackendError(TrackerError):
+    """The requested network backend cannot run here: not installed, or not for this network."""

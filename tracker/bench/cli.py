@@ -15,6 +15,7 @@ from ..errors import CheckpointError
 from ..zoo.registry import model_names
 from ..zoo.paths import MODELS_FOLDER, REPOSITORY, require_checkout, weights_of, weights_path
 from ..zoo.standin_weights import write_checkpoint
+from ..core.backends import BACKENDS
 from ..core.threads import set_threads
 from . import __doc__ as DESCRIPTION
 from .contention import MODEL as CONTENTION_MODEL, contention
@@ -49,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"skip the shared-cores measurement ({CONTENTION_MODEL} beside a competing process)")
     parser.add_argument("--threads", type=int, metavar="N",
                         help="intra-op threads of this process's measurements (default: PyTorch's)")
+    parser.add_argument("--backend", default="torch", choices=BACKENDS,
+                        help="what runs the fast path's network in the exact-against-fast rows (default "
+                             "torch); with onnxruntime, NanoTrack beside OpenCV shows torch's fast path "
+                             "and ONNX Runtime's side by side (the TraX, first-use and contention "
+                             "measurements stay on torch)")
     parser.add_argument("--nano-onnx", type=Path, metavar="FOLDER",
                         help="folder of NanoTrack v2's ONNX pair for OpenCV's TrackerNano "
                              "(default: nanotrack_v2's weights folder)")
@@ -59,11 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
     device = resolve_device(args.device)
+    if args.backend == "onnxruntime" and device.type != "cpu":
+        parser.error("--backend onnxruntime runs on the CPU only: use --device cpu")
     set_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
 
     report: dict = {"machine": {"cpu": cpu_name(), "threads": torch.get_num_threads(), "torch": torch.__version__,
-                                "device": str(device), "gmac_per_s": matmul_rate(device)},
+                                "device": str(device), "gmac_per_s": matmul_rate(device),
+                                "backend": args.backend},
                     "models": []}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -81,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             config, (checkpoint, _) = configs[model], weights[model]
             for size in load_config(config).tracker.instance_sizes():
                 print(f"[bench] {model} @ {size}", file=sys.stderr)
-                row = compare_paths(config, checkpoint, str(device), paths, region, size)
+                row = compare_paths(config, checkpoint, str(device), paths, region, size, args.backend)
                 gmac = search_macs(model, size)
                 row.update(model=model, search_size=size, gmac=gmac,
                            floor_ms=1000 * gmac / report["machine"]["gmac_per_s"])
@@ -105,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             print("[bench] NanoTrack beside OpenCV's TrackerNano, 1 and 2 threads", file=sys.stderr)
             report["opencv_nano"] = compare_with_opencv(
                 nanotrack, {m: weights[m][0] for m in nanotrack}, paths, region,
-                args.nano_onnx or weights_path("nanotrack_v2").parent)
+                args.nano_onnx or weights_path("nanotrack_v2").parent, backend=args.backend)
             set_threads(report["machine"]["threads"])  # (the comparison set its own)
             plot_opencv_nano(report["opencv_nano"], args.out / "opencv_nano.png")
     (args.out / "bench.json").write_text(json.dumps(report, indent=1))

@@ -4,7 +4,8 @@ OpenCV's TrackerNano runs the published NanoTrack v2 network exported to ONNX (a
 a neck+head file; ../shared/weights/nanotrack/README.md). It is the reference of every row: our
 v1, v2 and v3, exact and fast path, each against OpenCV's v2 step measured in the same frames'
 loop. Both steps cover the same work: crop, network, decoding, box update (decoding the JPEG is
-outside both).
+outside both). With backend onnxruntime, a third row per model runs the fast path's network in
+ONNX Runtime (tracker/core/onnx_runtime.py), beside torch's fast path in the same frames' loop.
 
 Shared cores: every tracker steps once per frame in turn (ours and OpenCV's, interleaved), so a
 burst of load from other processes falls on all of them alike; the whole pass is repeated, and
@@ -26,7 +27,9 @@ from .phases import make_tracker, statistics
 
 ONNX_FILES = {"backbone": "nanotrack_backbone_sim_v2.onnx", "neckhead": "nanotrack_head_sim_v2.onnx"}
 NANOTRACK_MODELS = ("nanotrack_v1", "nanotrack_v2", "nanotrack_v3")
-PATHS = ("exact", "fast")
+# Our rows: name → (exact, backend) as load_tracker takes them.
+PATHS = {"exact": (True, "torch"), "fast": (False, "torch")}
+ONNX_PATHS = {**PATHS, "onnxruntime": (False, "onnxruntime")}
 
 
 def opencv_unavailable(onnx_folder: Path) -> str | None:
@@ -48,13 +51,16 @@ def opencv_tracker(onnx_folder: Path) -> cv2.Tracker:
 
 
 def compare_with_opencv(configs: dict[str, Path], weights: dict[str, Path], paths: list[Path], region: tuple,
-                        onnx_folder: Path, threads: tuple[int, ...] = (1, 2), repeats: int = 2) -> dict:
-    """Step times (ms) of our `configs` (model → config; exact and fast path) and of OpenCV's
+                        onnx_folder: Path, threads: tuple[int, ...] = (1, 2), repeats: int = 2,
+                        backend: str = "torch") -> dict:
+    """Step times (ms) of our `configs` (model → config; exact and fast path, and with `backend`
+    onnxruntime the fast path in ONNX Runtime too) and of OpenCV's
     TrackerNano, interleaved frame by frame, per thread count (the first is the headline: one
     thread each side, where a ~100-op network pays no thread wake-ups; docs/performance.md);
     `report["skipped"]` says why OpenCV did not run (our rows are then still measured, without
     ratios)."""
     skipped = opencv_unavailable(onnx_folder)
+    paths_measured = ONNX_PATHS if backend == "onnxruntime" else PATHS
     frames = [read_image(str(path)) for path in paths]  # decoded once: both sides get the same arrays
     box = tuple(int(round(v)) for v in region)
     result: dict = {"onnx_folder": str(onnx_folder), "skipped": skipped, "repeats": repeats,
@@ -63,8 +69,8 @@ def compare_with_opencv(configs: dict[str, Path], weights: dict[str, Path], path
         set_threads(count)
         cv2.setNumThreads(count)
         load_before = os.getloadavg()
-        ours = {(model, path): make_tracker(config, weights[model], "cpu", path == "exact")
-                for model, config in configs.items() for path in PATHS}
+        ours = {(model, path): make_tracker(config, weights[model], "cpu", exact, backend=path_backend)
+                for model, config in configs.items() for path, (exact, path_backend) in paths_measured.items()}
         times: dict = {key: [] for key in ours}
         opencv_times: list[float] = []
         for _ in range(repeats):
@@ -86,7 +92,7 @@ def compare_with_opencv(configs: dict[str, Path], weights: dict[str, Path], path
                      "opencv": _summary(opencv_times) if opencv_times else None, "models": {}}
         for model in configs:
             row["models"][model] = {}
-            for path in PATHS:
+            for path in paths_measured:
                 cell = _summary(times[(model, path)])
                 if row["opencv"] is not None:
                     cell["over_opencv"] = cell["median"] / row["opencv"]["median"]
@@ -126,9 +132,11 @@ def plot_opencv_nano(result: dict, path: Path) -> None:
     rows = result["by_threads"]
     fig, axes = plt.subplots(1, len(rows), figsize=(5 * len(rows), 3.2), squeeze=False)
     for axis, (count, row) in zip(axes[0], rows.items()):
-        labels = [f"{model[-2:]} {p}" for model in row["models"] for p in PATHS]
-        values = [row["models"][model][p]["median"] for model in row["models"] for p in PATHS]
-        axis.bar(np.arange(len(values)), values, color=["tab:gray", "tab:blue"] * len(row["models"]))
+        cells = [(model, path, cell) for model, by_path in row["models"].items() for path, cell in by_path.items()]
+        labels = [f"{model[-2:]} {path}" for model, path, _ in cells]
+        values = [cell["median"] for _, _, cell in cells]
+        colours = {"exact": "tab:gray", "fast": "tab:blue", "onnxruntime": "tab:green"}
+        axis.bar(np.arange(len(values)), values, color=[colours[path] for _, path, _ in cells])
         axis.set_xticks(np.arange(len(values)), labels, fontsize=7, rotation=30)
         if row["opencv"]:
             axis.axhline(row["opencv"]["median"], color="tab:red", linestyle="--",

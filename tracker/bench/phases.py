@@ -49,10 +49,11 @@ class PhaseTimes:
         return seconds
 
 
-def make_tracker(config: Path, weights: Path, device: str, exact: bool, warm: bool = True) -> SiameseTracker:
+def make_tracker(config: Path, weights: Path, device: str, exact: bool, warm: bool = True,
+                 backend: str = "torch") -> SiameseTracker:
     """A tracker whose `phase_timer` is a PhaseTimes (synchronising on CUDA)."""
     # warm_up=False: on CUDA load_tracker would warm up itself; the first-use measurement needs a cold one.
-    tracker = load_tracker(config, weights=weights, device=device, exact=exact, warm_up=False)
+    tracker = load_tracker(config, weights=weights, device=device, exact=exact, warm_up=False, backend=backend)
     gpu = tracker.runner.device
     tracker.phase_timer = PhaseTimes((lambda: torch.cuda.synchronize(gpu)) if gpu.type == "cuda" else None)
     if warm:

@@ -13,7 +13,8 @@ def format_report(report: dict) -> str:
              f"matrix-multiply rate: {report['machine']['gmac_per_s']:.0f} GMAC/s (float32, 2048²)", "",
              f"{'model':<32}{'size':>5}{'GMAC':>6}{'floor':>7}{'exact':>8}{'fast':>8}{'ratio':>7}"
              f"{'net/floor':>10}{'p90':>7}{'p99':>7}{'max':>7}{'crop':>6}{'net':>7}{'post':>6}{'upd':>6}{'init':>7}",
-             "(ms per tracker step, medians unless named; p90/p99/max, phases and init of the fast path)"]
+             "(ms per tracker step, medians unless named; p90/p99/max, phases and init of the fast path; "
+             f"the fast path's network on {report['machine'].get('backend', 'torch')})"]
     for row in report["models"]:
         fast = row["fast"]
         lines.append(

@@ -12,10 +12,11 @@ OUTSIDE_NETWORK = ("decode", "crop", "post")
 
 
 def compare_paths(config: Path, weights: Path, device: str, paths: list[Path], region: tuple,
-                  search_size: int) -> dict:
-    """Exact and fast path on the same frames, interleaved, at one search size."""
+                  search_size: int, backend: str = "torch") -> dict:
+    """Exact and fast path (its searches on `backend`) on the same frames, interleaved, at one
+    search size."""
     trackers = {"exact": make_tracker(config, weights, device, True),
-                "fast": make_tracker(config, weights, device, False)}
+                "fast": make_tracker(config, weights, device, False, backend=backend)}
     rows: dict[str, list[dict]] = {"exact": [], "fast": []}
     init_ms: dict[str, float] = {}
     first = read_image(str(paths[0]))

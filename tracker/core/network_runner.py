@@ -10,6 +10,12 @@ Two arithmetic paths, one code path:
   correlations (faster in oneDNN; not applied on CUDA, where it is unmeasured). Outputs agree
   with exact within 3e-4 relative (tests/test_fast_path.py states why).
 
+Two backends for the fast path on the CPU (`backend`): torch (the default: the fused network
+above) or onnxruntime, which runs the same folded network exported to ONNX: the template and one
+graph per search size (tracker/core/onnx_runtime.py). `template` and `search` dispatch; the
+online update's `cls_kernels` runs on torch's folded network with either backend. (A patch size
+not exported, which the tracker never passes, runs on torch's folded network.)
+
 Buffers and replays ("graph style"). On CUDA, the fast path replays a CUDA graph per search
 size: the graph reads a fixed input buffer and fixed kernel buffers and writes fixed output
 tensors. Graphs are captured only inside `capturing()` (the tracker's `warm_up`), never on a
@@ -41,6 +47,8 @@ import torch
 
 from ..nets import Kernels, SearchOutput, SiameseNetwork
 from ..nets.fusion import fold_batchnorm, fuse_for_cpu, split_correlations
+from .backends import check_backend
+from .onnx_runtime import OnnxNetwork
 
 
 def cpu_fusion_available() -> bool:
@@ -50,19 +58,33 @@ def cpu_fusion_available() -> bool:
 
 class NetworkRunner:
     def __init__(self, network: SiameseNetwork, device: torch.device, exact: bool,
-                 search_sizes: tuple[int, ...], cpu_fusion: bool = True, graph_style: bool | None = None):
+                 search_sizes: tuple[int, ...], cpu_fusion: bool = True, graph_style: bool | None = None,
+                 backend: str = "torch", threads: int | None = None, template_side: int = 127):
         """`search_sizes`: the search sizes the tracker uses, the main one first. `cpu_fusion`
         off keeps the fast path to folding + channels-last (what it is on CUDA), for tests.
         `graph_style`: replay captured searches (default: on CUDA's fast path, where the replays
-        are CUDA graphs); True on the CPU runs the same buffer and replay logic with eager calls."""
+        are CUDA graphs); True on the CPU runs the same buffer and replay logic with eager calls.
+        `backend`: what runs the template and searches, "torch" or "onnxruntime" (CPU, fast path only), the
+        latter with `threads` intra-op threads (default: torch's count now), its graphs exported
+        for the kernels of a `template_side` template (the config's exemplar_size)."""
+        check_backend(backend, device.type, exact)
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         self.exact = exact
         self.device = device
+        self.backend = backend
         self.memory_format = torch.contiguous_format if exact else torch.channels_last
         self.search_networks: dict[int, SiameseNetwork] = {}
+        self.onnx: OnnxNetwork | None = None
         with self.on_device():
-            if not exact:
+            if backend == "onnxruntime":
+                # Exported unfused: the fused modules are oneDNN calls, which ONNX has no name for
+                # (ONNX Runtime fuses convolutions and activations itself).
+                network = fold_batchnorm(network).eval()
+                self.onnx = OnnxNetwork(network, search_sizes, template_side,
+                                        torch.get_num_threads() if threads is None else threads)
+                self.memory_format = torch.contiguous_format
+            elif not exact:
                 network = fold_batchnorm(network).to(memory_format=torch.channels_last)
                 if device.type == "cpu":
                     network = split_correlations(network)
@@ -97,6 +119,8 @@ class NetworkRunner:
 
     def template(self, patch: np.ndarray) -> Kernels:
         """Correlation kernels of a template patch (H×W×3 uint8 BGR)."""
+        if self.onnx is not None and patch.shape[0] == self.onnx.template_side:
+            return self.onnx.template(patch)
         with self._backend():
             kernels, _ = self.network.template(self._upload(patch))
         return kernels
@@ -105,6 +129,8 @@ class NetworkRunner:
         """cls/loc maps and search features of a search patch (S×S×3 uint8 BGR). The caller owns
         the result: later searches never change it."""
         side = patch.shape[0]
+        if self.onnx is not None and side in self.onnx.search_sessions:
+            return self.onnx.search(patch, kernels)
         with self._backend():
             image = self._upload(patch)
             if side not in self._searches:

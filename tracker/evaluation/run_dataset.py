@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 def prepare(args: argparse.Namespace) -> tuple[Job, Path]:
     """Resolves the tracker, validates the config with its overrides and records it and the rest of
     the run (run_record.py) in the results folder; a resumed run must match the record."""
-    config, weights, device = tracker_from_arguments(args)
+    config, weights, device, backend = tracker_from_arguments(args)
     if args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     if args.protocol == "supervised" and args.experiment in NOT_SUPERVISED_RESETS:
@@ -72,8 +72,7 @@ def prepare(args: argparse.Namespace) -> tuple[Job, Path]:
     name = args.name or args.tracker or Path(config).parent.name
     folder = args.out / name
     recorded = folder / "config.yaml"
-    job = Job(config=str(recorded), weights=str(weights), device=args.device or device,
-              exact=args.exact, protocol=args.protocol, repetitions=args.repetitions,
+    job = Job(config=str(recorded), weights=str(weights), device=device, exact=args.exact, backend=backend, protocol=args.protocol, repetitions=args.repetitions,
               skip_initialize=args.skip_initialize, experiment=args.experiment)
     check_and_record(folder, run_record(job, effective))
     write_effective_config(effective, recorded, args.overrides)

@@ -1,6 +1,6 @@
 """What produced a results folder, recorded beside the results (`run.yaml`), so that a resumed run
 never mixes two trackers' results: the effective config, the weights' SHA-256, the arithmetic
-(exact or fast), the device and the protocol (with the supervised protocol's settings).
+(exact or fast, and the backend when it is not torch), the device and the protocol (with the supervised protocol's settings).
 A resume whose record differs in anything is refused with a message naming what differs."""
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def run_record(job, config: dict) -> dict:
     """The record of a runner.Job with its effective config mapping."""
     record = {"config": config, "weights": str(job.weights), "weights_sha256": file_sha256(job.weights),
               "path": "exact" if job.exact else "fast", "device": job.device, "protocol": job.protocol}
+    if job.backend != "torch":  # recorded only then: records written before backends stay resumable
+        record["backend"] = job.backend
     if job.protocol == "supervised":
         record.update(experiment=job.experiment, repetitions=job.repetitions, skip_initialize=job.skip_initialize)
     return record

@@ -32,6 +32,7 @@ class Job:
     weights: str
     device: str = "cpu"
     exact: bool = False
+    backend: str = "torch"
     protocol: str = "ope"
     repetitions: int = 15
     skip_initialize: int = 5
@@ -45,7 +46,8 @@ def _tracker(job: Job):
     if job not in _TRACKERS:
         from .. import load_tracker
         _TRACKERS.clear()
-        _TRACKERS[job] = load_tracker(job.config, job.weights, device=job.device, exact=job.exact)
+        _TRACKERS[job] = load_tracker(job.config, job.weights, device=job.device, exact=job.exact,
+                                      backend=job.backend)
     return _TRACKERS[job]
 
 

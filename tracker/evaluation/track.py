@@ -90,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     from .. import load_tracker
     writer = progress = None
     try:
-        config, weights, device = tracker_from_arguments(args)
+        config, weights, device, backend = tracker_from_arguments(args)
         _, effective = load_with_overrides(config, args.overrides)
         recorded = write_effective_config(effective, args.out.with_suffix(".config.yaml"), args.overrides)
-        tracker = load_tracker(recorded, weights, device=args.device or device)
+        tracker = load_tracker(recorded, weights, device=device, backend=backend)
         frames, fps, total = frames_of(args.source)
         if args.max_frames:
             total = min(total, args.max_frames) if total else args.max_frames

@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         from optuna.storages import JournalStorage
         from optuna.storages.journal import JournalFileBackend
 
-        config_path, weights, device = tracker_from_arguments(args)
+        config_path, weights, device, backend = tracker_from_arguments(args)
         base, _ = load_with_overrides(config_path, args.overrides)
         names = args.params or [k for k in SEARCH_SPACE if _enabled(base, k)]
         unknown = [n for n in names if n not in SEARCH_SPACE]
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         def job_for(assignments: list[str], folder: Path) -> Job:
             _, effective = load_with_overrides(config_path, args.overrides + assignments)
             recorded = write_config(effective, folder / "config.yaml", args.overrides + assignments)
-            return Job(config=str(recorded), weights=str(weights), device=args.device or device)
+            return Job(config=str(recorded), weights=str(weights), device=device, backend=backend)
 
         def objective(trial) -> float:
             assignments = [f"{n}={trial.suggest_float(n, *SEARCH_SPACE[n])}" for n in names]
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         # the same random start-up points again.
         study.sampler = optuna.samplers.TPESampler(seed=args.seed + before)
         check_study(study, {"params": names, "holdout": args.holdout, "seed": args.seed,
-                            "weights_sha256": file_sha256(weights), "device": args.device or device})
+                            "weights_sha256": file_sha256(weights), "device": device})
         study.optimize(objective, n_trials=args.trials, show_progress_bar=False)
         write_trials(study, args.out, names)
         best = study.best_trial

@@ -1,5 +1,5 @@
 """trackers.ini, the VOT toolkit's registry of tracker ids: one entry read into what its TraX server
-is told to run (config or model, weights, device, exact), parsed by the server's own `parse_args`,
+is told to run (config or model, weights, device, exact, backend), parsed by the server's own `parse_args`,
 so the demo and the research scripts read an entry exactly as the server started by the toolkit
 would."""
 from __future__ import annotations
@@ -31,6 +31,7 @@ class TrackerEntry:
     weights_of: str | None  # --weights-of MODEL: that model's checkpoint
     device: str
     exact: bool
+    backend: str = "torch"  # --backend: what runs the network
 
     def files(self) -> tuple[Path, Path]:
         """(config file, checkpoint) the server would load; CheckpointError if weights are missing."""
@@ -68,4 +69,4 @@ def read_tracker_entry(identifier: str, trackers_ini: Path = TRACKERS_INI) -> Tr
         problem = (usage.getvalue().strip().splitlines() or ["invalid arguments"])[-1]
         raise ValueError(f"{where}: the TraX server rejects its arguments: {problem}") from None
     return TrackerEntry(identifier, args.config, args.model, args.weights, args.weights_of, args.device,
-                        args.exact)
+                        args.exact, args.backend)

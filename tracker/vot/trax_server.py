@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..core.backends import BACKENDS
 from ..errors import TrackerError
 from ..zoo.paths import WEIGHTS_ENV, model_files, repository_path, weights_of
 from ..zoo.registry import model_names
@@ -84,6 +85,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
     parser.add_argument("--exact", action="store_true",
                         help="the published code's arithmetic (slower; for equivalence checks)")
+    parser.add_argument("--backend", default="torch", choices=BACKENDS,
+                        help="what runs the network on the CPU (default torch; onnxruntime: "
+                             "the fast path's network in ONNX Runtime, tracker/core/onnx_runtime.py)")
     parser.add_argument("--threads", type=int, metavar="N",
                         help="intra-op CPU threads (default: PyTorch's, one per core, or $OMP_NUM_THREADS; "
                              "tracker/core/threads.py)")
@@ -234,15 +238,15 @@ def main(argv: list[str] | None = None) -> int:
 
         config, weights = tracker_files(args.config, args.model, args.weights, args.weights_of)
         tracker = load_tracker(config, weights=weights, device=args.device, exact=args.exact, warm_up=True,
-                               threads=args.threads)
+                               threads=args.threads, backend=args.backend)
     except Exception as error:  # bad weights/config/device, or a failure while warming up
         reason = describe_error(error)
         log.error("%s", reason)
         log.debug("traceback of the error above", exc_info=True)
         report_setup_error(reason)
         return EXIT_SETUP_ERROR
-    log.info("loaded %s with %s on %s (threads: %d) in %.2f s", config, weights, args.device,
-             torch.get_num_threads(), time.perf_counter() - started)
+    log.info("loaded %s with %s on %s (backend %s, threads: %d) in %.2f s", config, weights, args.device,
+             args.backend, torch.get_num_threads(), time.perf_counter() - started)
     return serve(tracker)
 
 
