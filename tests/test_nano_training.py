@@ -203,3 +203,18 @@ def test_initial_weights_by_model_name_are_the_models_own(nanotrack_weights, tmp
     (tmp_path / "nanotrack_v2" / "model.pth").symlink_to(nanotrack_weights("nanotrack_v2"))
     assert nano_settings().initial_weights_path() == tmp_path / "nanotrack_v2" / "model.pth"
     assert nano_settings().initial_weights == "nanotrack_v2"
+
+
+def test_command_line_seed_and_steps_override_the_config(nanotrack_weights, two_sequences, tmp_path):
+    import yaml
+
+    from tracker.training.train import main
+
+    config = settings_to_dict(fine_tune_settings(nanotrack_weights("nanotrack_v2"), 50))
+    config["tracker_config"] = str(FOLDER / "config.yaml")
+    (tmp_path / "train.yaml").write_text(yaml.safe_dump(config))
+    assert config["seed"] != 9
+    assert main([str(tmp_path / "train.yaml"), "--data", two_sequences, "--out", str(tmp_path / "run"),
+                 "--seed", "9", "--steps", "1", "--threads", "1"]) == 0
+    ran = yaml.safe_load((tmp_path / "run" / "settings.yaml").read_text())
+    assert (ran["seed"], ran["steps"]) == (9, 1)
