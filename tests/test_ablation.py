@@ -35,6 +35,11 @@ def test_the_shipped_specs_load():
     spec = load_spec(REPO / "models" / "siammargin_tiny" / "ablation" / "ablation.yaml")
     assert [r.name for r in spec.rows] == ["row1", "row2", "row3", "row4"]
     assert spec.rows[3].talk == (0.578, 65.0, 0.366)
+    nano = load_spec(REPO / "models" / "siammargin_nano" / "ablation.yaml")
+    assert [(r.name, r.trained) for r in nano.rows] == [
+        ("row1", None), ("row2", None), ("row3", "margin"), ("row4", "margin"),
+        ("control3", "cross_entropy"), ("control4", "cross_entropy")]
+    assert nano.seeds == (1, 2, 3) and nano.rows[2].config == nano.rows[4].config
 
 
 def test_a_trained_row_has_one_run_per_seed(tmp_path):
