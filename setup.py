@@ -15,7 +15,8 @@ from setuptools import find_packages, setup
 
 MODEL_FILES = [
     "*/config.yaml",                 # every model's config
-    "siammargin_tiny/model.pth",     # our own trained model, committed (MODEL.md)
+    "siammargin_tiny/model.pth",     # our own trained models, committed (their MODEL.md)
+    "siammargin_nano/model.pth",
 ]
 
 setup(

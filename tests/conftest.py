@@ -176,3 +176,25 @@ def two_sequences(tmp_path_factory):
         (folder / name).symlink_to(sequences / name)
     (folder / "list.txt").write_text("crossing\ndragonbaby\n")
     return str(folder)
+
+
+def held_out_sequences(train_yaml: Path, names: tuple[str, ...]) -> list:
+    """The named real sequences of ../shared (skips without them), checked to be held out by the
+    training config `train_yaml` (never trained on), each a tracker.datasets Sequence."""
+    from tracker.datasets import load_dataset
+    from tracker.training.settings import load_training_settings
+
+    sequences = SHARED_ROOT / "data" / "sequences"
+    if not sequences.is_dir():
+        pytest.skip(f"real sequences not found at {sequences}")
+    assert set(names) <= set(load_training_settings(train_yaml).data.held_out)
+    return [s for s in load_dataset(sequences, "vot") if s.name in names]
+
+
+def mean_ope_auc(tracker, sequences) -> tuple[float, dict]:
+    """Mean one-pass success AUC over `sequences` (OTB's rules: frame 0 counts), and per sequence."""
+    from tracker.evaluation.metrics import score_sequence, success_auc
+    from tracker.evaluation.ope import run_ope
+
+    aucs = {s.name: success_auc(score_sequence(s, run_ope(tracker, s)[0])) for s in sequences}
+    return float(np.mean(list(aucs.values()))), aucs

@@ -36,11 +36,11 @@ def error_of(tmp_path, data) -> str:
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(REPO)))
 def test_shipped_configs_load(path):
     config = load_config(path)
-    assert config.architecture in {"siammargin", "siammargin_tiny", *PYSOT_MODELS, *NANOTRACK_VERSIONS}
+    assert config.architecture in {"siammargin", "siammargin_tiny", "siammargin_nano", *PYSOT_MODELS, *NANOTRACK_VERSIONS}
 
 
 def test_every_model_folder_exists():
-    for name in ["siammargin", "siammargin_tiny", *PYSOT_MODELS, *NANOTRACK_VERSIONS]:
+    for name in ["siammargin", "siammargin_tiny", "siammargin_nano", *PYSOT_MODELS, *NANOTRACK_VERSIONS]:
         assert (REPO / "models" / name / "config.yaml").is_file()
 
 

@@ -4,19 +4,13 @@ at least a floor set from the measurement in MODEL.md minus a margin, so that a 
 wrong box convention or a wrong weight file fails."""
 import configparser
 
-import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, held_out_sequences, mean_ope_auc
 from tracker import load_tracker
 from tracker.config import load_config
-from tracker.datasets import load_dataset
-from tracker.evaluation.metrics import score_sequence, success_auc
-from tracker.evaluation.ope import run_ope
-from tracker.training.settings import load_training_settings
 
 FOLDER = REPO / "models" / "siammargin_tiny"
-SEQUENCES = REPO.parent / "shared" / "data" / "sequences"
 # Three held-out sequences it tracks; measured with the committed weights (MODEL.md, "Results"):
 # car10 0.773, wakeboard4 0.524, group2 0.663, mean 0.653 (the weights trained before the
 # pretrained backbone: 0.564; random weights: about 0.19). The floor is the mean minus 0.07, so
@@ -28,11 +22,7 @@ MEAN_AUC_FLOOR = 0.58
 
 @pytest.fixture(scope="module")
 def held_out():
-    if not SEQUENCES.is_dir():
-        pytest.skip(f"real sequences not found at {SEQUENCES}")
-    names = set(CHECKED)
-    assert names <= set(load_training_settings(FOLDER / "train.yaml").data.held_out)
-    return [s for s in load_dataset(SEQUENCES, "vot") if s.name in names]
+    return held_out_sequences(FOLDER / "train.yaml", CHECKED)
 
 
 @pytest.mark.parametrize("weights", ["model.pth", "model_no_margin.pth"])
@@ -43,12 +33,8 @@ def test_committed_weights_load_strictly_and_are_small(weights):
 
 
 def test_tracks_held_out_real_sequences(held_out):
-    tracker = load_tracker(FOLDER / "config.yaml", weights=FOLDER / "model.pth")
-    aucs = {}
-    for sequence in held_out:
-        boxes, _ = run_ope(tracker, sequence)
-        aucs[sequence.name] = success_auc(score_sequence(sequence, boxes))   # OTB's rules: frame 0 counts
-    assert np.mean(list(aucs.values())) >= MEAN_AUC_FLOOR, aucs
+    mean, aucs = mean_ope_auc(load_tracker(FOLDER / "config.yaml", weights=FOLDER / "model.pth"), held_out)
+    assert mean >= MEAN_AUC_FLOOR, aucs
 
 
 def test_ablation_rows_are_the_talks_rows():

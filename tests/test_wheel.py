@@ -29,7 +29,7 @@ from tracker.zoo.registry import MODELS
 
 pytestmark = pytest.mark.slow
 BUILD_INPUTS = ["setup.py", "setup.cfg", "pyproject.toml", "README.md", "tracker", "models"]
-SHIPPED_WEIGHTS = {"siammargin_tiny"}  # models/siammargin_tiny/model.pth, committed (MODEL.md)
+SHIPPED_WEIGHTS = {"siammargin_tiny", "siammargin_nano"}  # models/<name>/model.pth, committed (MODEL.md)
 FRAMES = 8  # tracked: the first frames of an 80-frame sequence (its motion is paced for 80)
 
 

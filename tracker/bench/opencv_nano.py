@@ -23,10 +23,12 @@ import numpy as np
 
 from ..core.images import read_image
 from ..core.threads import set_threads
+from ..zoo.registry import MODELS
 from .phases import make_tracker, statistics
 
 ONNX_FILES = {"backbone": "nanotrack_backbone_sim_v2.onnx", "neckhead": "nanotrack_head_sim_v2.onnx"}
-NANOTRACK_MODELS = ("nanotrack_v1", "nanotrack_v2", "nanotrack_v3")
+# The NanoTrack family (point heads): NanoTrack v1-v3 and SiamMargin-nano.
+NANOTRACK_MODELS = tuple(name for name, model in MODELS.items() if model.head == "points")
 # Our rows: name → (exact, backend) as load_tracker takes them.
 PATHS = {"exact": (True, "torch"), "fast": (False, "torch")}
 ONNX_PATHS = {**PATHS, "onnxruntime": (False, "onnxruntime")}
@@ -119,7 +121,7 @@ def format_opencv_nano(result: dict) -> list[str]:
         for model, cells in row["models"].items():
             parts = [f"{path} {cell['median']:.1f}" + (f" ({cell['over_opencv']:.2f}×)" if "over_opencv" in cell else "")
                      for path, cell in cells.items()]
-            lines.append(f"    {model:<14}" + "   ".join(parts))
+            lines.append(f"    {model:<16}" + "   ".join(parts))
     return lines
 
 
@@ -133,7 +135,7 @@ def plot_opencv_nano(result: dict, path: Path) -> None:
     fig, axes = plt.subplots(1, len(rows), figsize=(5 * len(rows), 3.2), squeeze=False)
     for axis, (count, row) in zip(axes[0], rows.items()):
         cells = [(model, path, cell) for model, by_path in row["models"].items() for path, cell in by_path.items()]
-        labels = [f"{model[-2:]} {path}" for model, path, _ in cells]
+        labels = [f"{model.replace('nanotrack_', '')} {path}" for model, path, _ in cells]
         values = [cell["median"] for _, _, cell in cells]
         colours = {"exact": "tab:gray", "fast": "tab:blue", "onnxruntime": "tab:green"}
         axis.bar(np.arange(len(values)), values, color=[colours[path] for _, path, _ in cells])

@@ -89,8 +89,10 @@ MODELS: dict[str, Model] = {model.name: model for model in (
                        adjust=None,
                        rpn=("DepthwiseRPN", {"anchor_num": 5, "in_channels": 256, "out_channels": 256})),
           download="https://drive.google.com/uc?export=download&id=1t62x56Jl7baUzPTo0QrC4jJnwvPZm-2m"),
-    # Ours: trained by tracker/training, weights committed in models/siammargin_tiny/.
+    # Ours: trained by tracker/training, weights committed in models/siammargin_tiny/ and
+    # models/siammargin_nano/ (NanoTrack v2's network fine-tuned from its published weights).
     Model("siammargin_tiny", _siammargin_tiny),
+    Model("siammargin_nano", _nanotrack_v2, head="points"),
     # NanoTrack v1, v2, v3: anchor-free point heads (models/nanotrack_v*/config.yaml).
     Model("nanotrack_v1", _nanotrack_v1, head="points", download=NANOTRACK_FILES + "nanotrackv1.pth",
           sha256="2a24bbfd1163a7692ab22100336a54de55dde12301b7d8ae7a4e745fb10b09a3"),
