@@ -195,25 +195,28 @@ def format_table(rows: dict) -> str:
 
 
 def plot(rows: dict, png: Path) -> None:
-    """Realtime EAO and OPE AUC per row: the mean as a bar, each seed as a dot."""
+    """Baseline and realtime EAO and OPE AUC per row: each seed a dot, the mean ± sd a bar (the
+    axis spans the data: rows differ by hundredths)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    panels = (("baseline_eao", "EAO (VOT2019 baseline)", lambda r: r["vot"]["baseline"]["eao"]),
+              ("realtime_eao", "EAO (VOT2019 realtime)", lambda r: r["vot"]["realtime"]["eao"]),
+              ("ope_auc", "success AUC (one-pass)", lambda r: r["ope"]["auc"]))
+    figure, axes = plt.subplots(1, len(panels), figsize=(13, 4))
     names = list(rows)
-    for axis, (metric, title) in zip(axes, (("realtime_eao", "EAO (VOT2019 realtime)"),
-                                            ("ope_auc", "success AUC (one-pass)"))):
-        means = [rows[n]["metrics"][metric]["mean"] for n in names]
-        axis.bar(range(len(names)), means, color="#9bb7d4")
+    for axis, (metric, title, value) in zip(axes, panels):
         for x, name in enumerate(names):
-            values = ([r["ope"]["auc"] for r in rows[name]["runs"].values()] if metric == "ope_auc" else
-                      [r["vot"]["realtime"]["eao"] for r in rows[name]["runs"].values()])
-            axis.plot([x] * len(values), values, "o", color="#1f3b57", markersize=4)
+            summary = rows[name]["metrics"][metric]
+            axis.errorbar([x], [summary["mean"]], yerr=[summary["sd"]], fmt="_", markersize=18,
+                          color="#1f3b57", capsize=4)
+            seeds = [value(r) for r in rows[name]["runs"].values()]
+            axis.plot([x + 0.12] * len(seeds), seeds, "o", color="#d1495b", markersize=4, alpha=0.8)
         axis.set_xticks(range(len(names)), names, rotation=30, ha="right")
-        axis.set(title=title, ylim=(0, 1))
+        axis.set(title=title, xlim=(-0.5, len(names) - 0.5))
         axis.grid(axis="y", alpha=0.3)
-    figure.suptitle("Ablation on the held-out sequences (bar: mean over seeds, dots: seeds)")
+    figure.suptitle("Ablation on the held-out sequences (line and bar: mean ± sd over seeds; dots: seeds)")
     figure.tight_layout()
     figure.savefig(png, dpi=120)
     plt.close(figure)
