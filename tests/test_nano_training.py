@@ -167,7 +167,7 @@ def test_initial_weights_load_strictly(nanotrack_weights, two_sequences, tmp_pat
                       tmp_path).network
     for key, value in network.state_dict().items():
         assert torch.equal(value, published[key]), key
-    with pytest.raises(CheckpointError, match="does not match architecture 'nanotrack_v2'.*looks like a 'nanotrack_v1'"):
+    with pytest.raises(CheckpointError, match="does not match architecture 'siammargin_nano'.*looks like a 'nanotrack_v1'"):
         Trainer(fine_tune_settings(nanotrack_weights("nanotrack_v1"), 1), [two_sequences], None, tmp_path)
 
 

@@ -117,7 +117,7 @@ def server_start(*arguments: str, **variables: str) -> tuple[dict[str, str], int
         server.kill()
         server.wait()
     stderr = "".join(lines)
-    loaded = re.search(r" loaded .* \(threads: (\d+)\)", stderr)
+    loaded = re.search(r" loaded .* \(backend \w+, threads: (\d+)\)", stderr)
     assert loaded, stderr[-2000:]
     return openmp_report(stderr), int(loaded.group(1))
 
